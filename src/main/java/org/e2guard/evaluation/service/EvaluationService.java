@@ -1,0 +1,80 @@
+package org.e2guard.evaluation.service;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.e2guard.evaluation.config.RulesConfig;
+import org.e2guard.evaluation.engine.Engine;
+import org.e2guard.evaluation.engine.Evaluation;
+import org.e2guard.evaluation.engine.Finding;
+import org.e2guard.evaluation.engine.Notice;
+import org.e2guard.evaluation.timeline.DraftOrder;
+import org.e2guard.fhir.record.PatientGroup;
+import org.e2guard.fhir.record.PatientGrouper;
+import org.e2guard.fhir.record.RecordMapper;
+import org.e2guard.fhir.record.ResourceIndex;
+import org.e2guard.fhir.terminology.Terminology;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The one path every door takes: FHIR resources to per-patient timelines to findings. The
+ * $evaluate operation, CDS Hooks and the EHR subscription all call this.
+ */
+@ApplicationScoped
+public class EvaluationService {
+
+    /** The evaluations of every patient in an input, and what was ignored on the way in. */
+    public record Report(List<Evaluation> evaluations, List<Notice> notices) {
+    }
+
+    private final Engine engine;
+    private final RecordMapper mapper;
+    private final MeterRegistry metrics;
+
+    public EvaluationService(RulesConfig rules, Terminology terminology, MeterRegistry metrics) {
+        this.engine = new Engine(rules.toParameters());
+        this.mapper = new RecordMapper(terminology);
+        this.metrics = metrics;
+    }
+
+    public RecordMapper mapper() {
+        return mapper;
+    }
+
+    /** Evaluates every patient among the resources. */
+    public Report evaluate(ResourceIndex index, Instant asOf, String door) {
+        PatientGrouper.Grouped grouped = PatientGrouper.group(index);
+        List<Notice> notices = new ArrayList<>(grouped.notices());
+        List<Evaluation> evaluations = new ArrayList<>(grouped.groups().size());
+        for (PatientGroup group : grouped.groups()) {
+            Evaluation e = evaluate(group, index, asOf, null, door);
+            notices.addAll(e.notices());
+            evaluations.add(e);
+        }
+        return new Report(evaluations, notices);
+    }
+
+    /** Evaluates one patient, optionally with a draft order under review (rule O1). */
+    public Evaluation evaluate(PatientGroup group, ResourceIndex index, Instant asOf, DraftOrder order, String door) {
+        RecordMapper.Mapped mapped = mapper.map(group, index);
+        Evaluation e = engine.evaluate(mapped.record(), asOf, order);
+        count(e, door);
+        if (mapped.notices().isEmpty()) {
+            return e;
+        }
+        List<Notice> all = new ArrayList<>(mapped.notices());
+        all.addAll(e.notices());
+        return new Evaluation(e.patientRef(), e.asOf(), e.rulesetVersion(), e.findings(), all);
+    }
+
+    private void count(Evaluation e, String door) {
+        metrics.counter("e2guard.evaluations", "door", door).increment();
+        for (Finding f : e.findings()) {
+            metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door)
+                    .increment();
+        }
+    }
+}

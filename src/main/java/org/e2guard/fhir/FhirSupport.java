@@ -1,0 +1,52 @@
+package org.e2guard.fhir;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.e2guard.fhir.terminology.CodeLists;
+import org.e2guard.fhir.terminology.Terminology;
+import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.PerformanceOptionsEnum;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/**
+ * The one FhirContext of the service, and the code lists it loads at start-up. A FhirContext is
+ * expensive (about a second to build its model) and thread-safe; parsers are cheap and are not.
+ */
+@ApplicationScoped
+public class FhirSupport {
+
+    /** Builds the R4 context the way every door of the service needs it. */
+    public static FhirContext newContext() {
+        FhirContext ctx = FhirContext.forR4();
+        ctx.setPerformanceOptions(PerformanceOptionsEnum.DEFERRED_MODEL_SCANNING);
+        // Keep each resource's own id: by default HAPI replaces it with the entry's fullUrl,
+        // which turns Patient "p1" of a transaction bundle into "urn:uuid:...".
+        ctx.getParserOptions().setOverrideResourceIdWithBundleEntryFullUrl(false);
+        ctx.getParserOptions().setStripVersionsFromReferences(false);
+        return ctx;
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    FhirContext fhirContext() {
+        FhirContext ctx = newContext();
+        // pay the model-scanning cost at start-up, not on the first request
+        ctx.newJsonParser().parseResource("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}");
+        return ctx;
+    }
+
+    @Produces
+    @Singleton
+    Terminology terminology(FhirContext ctx,
+                            @ConfigProperty(name = "e2guard.terminology.extra-value-sets") Optional<Path> extra) {
+        return new Terminology(new CodeLists(ValueSetLoader.load(ctx.newJsonParser(), extra.orElse(null))));
+    }
+}

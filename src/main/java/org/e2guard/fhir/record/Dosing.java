@@ -1,0 +1,136 @@
+package org.e2guard.fhir.record;
+
+import static org.e2guard.evaluation.timeline.Numbers.format;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.e2guard.evaluation.timeline.WeeklyDose;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Dosage;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Timing;
+
+/**
+ * Weekly dose from FHIR Dosage: dose quantity times doses per week, from {@code timing.repeat}
+ * (frequency/period/periodUnit, or days of the week) or {@code timing.code} (BID, QD, ...).
+ * Concurrent dosage lines add up. Anything it cannot read exactly gives a reason instead of a dose.
+ */
+public final class Dosing {
+    static final String GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation";
+    private static final double DAYS_PER_MONTH = 365.25 / 12;
+
+    /** GTS abbreviations as administrations per week. */
+    private static final Map<String, Double> CODES = Map.ofEntries(
+            Map.entry("QD", 7.0), Map.entry("AM", 7.0), Map.entry("PM", 7.0), Map.entry("BED", 7.0),
+            Map.entry("BID", 14.0), Map.entry("TID", 21.0), Map.entry("QID", 28.0), Map.entry("QOD", 3.5),
+            Map.entry("Q1H", 168.0), Map.entry("Q2H", 84.0), Map.entry("Q3H", 56.0), Map.entry("Q4H", 42.0),
+            Map.entry("Q6H", 28.0), Map.entry("Q8H", 21.0), Map.entry("WK", 1.0), Map.entry("MO", 7 / DAYS_PER_MONTH));
+
+    /** A weekly dose or why there is none. */
+    public record Result(WeeklyDose dose, String problem) {
+        static Result problem(String why) {
+            return new Result(null, why);
+        }
+    }
+
+    private Dosing() {
+    }
+
+    public static Result weekly(List<Dosage> dosages) {
+        if (dosages == null || dosages.isEmpty()) {
+            return Result.problem("no dosage");
+        }
+        if (dosages.stream().map(d -> d.hasSequence() ? d.getSequence() : 0).distinct().count() > 1) {
+            return Result.problem("dosage given in sequential phases");
+        }
+        double total = 0;
+        List<String> reported = new ArrayList<>();
+        for (Dosage d : dosages) {
+            Result line = line(d);
+            if (line.dose == null) {
+                return line;
+            }
+            total += line.dose.mgPerWeek();
+            reported.add(line.dose.reported());
+        }
+        return new Result(new WeeklyDose(total, String.join(" + ", reported)), null);
+    }
+
+    private static Result line(Dosage d) {
+        if (d.hasAsNeededBooleanType() && d.getAsNeededBooleanType().booleanValue() || d.hasAsNeededCodeableConcept()) {
+            return Result.problem("taken as needed");
+        }
+        Quantity q = null;
+        for (Dosage.DosageDoseAndRateComponent dr : d.getDoseAndRate()) {
+            if (dr.hasDoseQuantity()) {
+                q = dr.getDoseQuantity();
+                break;
+            }
+        }
+        if (q == null || !q.hasValue()) {
+            return Result.problem("no dose quantity");
+        }
+        String unit = q.hasCode() && (!q.hasSystem() || Units.UCUM.equals(q.getSystem())) ? q.getCode() : q.getUnit();
+        Double mgPer = Units.milligrams(unit);
+        if (mgPer == null) {
+            return Result.problem("dose unit '" + (unit == null ? "" : unit) + "' is not a mass unit");
+        }
+        double mg = q.getValue().doubleValue() * mgPer;
+        Double perWeek = perWeek(d.getTiming());
+        if (perWeek == null) {
+            return Result.problem("unknown timing");
+        }
+        String text = format(mg) + " mg x " + format(perWeek) + "/week";
+        return new Result(new WeeklyDose(mg * perWeek, text), null);
+    }
+
+    /** Administrations per week, or null when the timing does not say. */
+    static Double perWeek(Timing timing) {
+        if (timing == null) {
+            return null;
+        }
+        if (timing.hasRepeat()) {
+            Timing.TimingRepeatComponent r = timing.getRepeat();
+            int frequency = r.hasFrequency() ? r.getFrequency() : 1;
+            if (r.hasPeriod() && r.hasPeriodUnit()) {
+                Double unitDays = days(r.getPeriodUnit());
+                double period = r.getPeriod().doubleValue();
+                if (unitDays != null && period > 0) {
+                    double perWeek = frequency * 7.0 / (period * unitDays);
+                    // "once a day, on Monday and Thursday": the days of the week limit the frequency
+                    if (r.hasDayOfWeek() && unitDays == 1.0 && period == 1.0) {
+                        perWeek = frequency * r.getDayOfWeek().size();
+                    }
+                    return perWeek;
+                }
+                return null;
+            }
+            if (r.hasDayOfWeek()) {
+                return (double) frequency * r.getDayOfWeek().size();
+            }
+        }
+        if (timing.hasCode()) {
+            for (Coding c : timing.getCode().getCoding()) {
+                if ((!c.hasSystem() || GTS.equals(c.getSystem())) && c.hasCode() && CODES.containsKey(c.getCode())) {
+                    return CODES.get(c.getCode());
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Double days(Timing.UnitsOfTime unit) {
+        return switch (unit) {
+            case S -> 1.0 / 86400;
+            case MIN -> 1.0 / 1440;
+            case H -> 1.0 / 24;
+            case D -> 1.0;
+            case WK -> 7.0;
+            case MO -> DAYS_PER_MONTH;
+            case A -> 365.25;
+            default -> null;
+        };
+    }
+}

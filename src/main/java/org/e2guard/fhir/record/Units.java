@@ -1,0 +1,63 @@
+package org.e2guard.fhir.record;
+
+import java.util.Locale;
+import java.util.Map;
+
+import org.e2guard.evaluation.timeline.LabConcept;
+
+/**
+ * Conversion of laboratory values to the canonical unit of their concept (TERMINOLOGY.md). Only
+ * the listed UCUM units are accepted, in any letter case; anything else is unusable, never guessed.
+ */
+public final class Units {
+    static final String UCUM = "http://unitsofmeasure.org";
+
+    /** Per concept: accepted unit (lower case) to the factor that turns it into the canonical unit. */
+    private static final Map<LabConcept, Map<String, Double>> FACTORS = Map.ofEntries(
+            Map.entry(LabConcept.ESTRADIOL, Map.of("pg/ml", 1.0, "pmol/l", 1 / 3.671)),
+            Map.entry(LabConcept.TESTOSTERONE_TOTAL, Map.of("ng/dl", 1.0, "nmol/l", 1 / 0.0347)),
+            Map.entry(LabConcept.TESTOSTERONE_FREE, Map.of("pg/ml", 1.0)),
+            Map.entry(LabConcept.SHBG, Map.of("nmol/l", 1.0)),
+            Map.entry(LabConcept.VITAMIN_D, Map.of("ng/ml", 1.0, "nmol/l", 1 / 2.496)),
+            Map.entry(LabConcept.CALCIUM, Map.of("mg/dl", 1.0, "mmol/l", 1 / 0.2495)),
+            Map.entry(LabConcept.PTH, Map.of("pg/ml", 1.0, "pmol/l", 9.425)),
+            Map.entry(LabConcept.P1NP, Map.of("ng/ml", 1.0)),
+            Map.entry(LabConcept.CTX, Map.of("pg/ml", 1.0)),
+            Map.entry(LabConcept.BONE_ALP, Map.of("u/l", 1.0)),
+            Map.entry(LabConcept.HDL, Map.of("mg/dl", 1.0, "mmol/l", 38.67)),
+            Map.entry(LabConcept.HEMATOCRIT, Map.of("%", 1.0)));
+
+    private Units() {
+    }
+
+    /** The factor to the canonical unit, or null when the unit is missing or not accepted. */
+    public static Double factor(LabConcept concept, String unit) {
+        if (unit == null || unit.isBlank()) {
+            return null;
+        }
+        return FACTORS.get(concept).get(unit.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** True for the unit of a BMD (g/cm2) in any letter case. */
+    public static boolean isBmdUnit(String unit) {
+        return unit != null && unit.trim().equalsIgnoreCase("g/cm2");
+    }
+
+    /** True for the dimensionless UCUM unit of T- and Z-scores. */
+    public static boolean isScoreUnit(String unit) {
+        return unit != null && unit.trim().equals("1");
+    }
+
+    /** Milligrams per unit of a dose quantity, or null. */
+    public static Double milligrams(String unit) {
+        if (unit == null) {
+            return null;
+        }
+        return switch (unit.trim().toLowerCase(Locale.ROOT)) {
+            case "mg" -> 1.0;
+            case "g" -> 1000.0;
+            case "ug", "mcg", "µg" -> 0.001;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package org.e2guard.fhir.terminology;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.ValueSet;
+
+/**
+ * The code lists the rules read, built from FHIR ValueSet resources so that a deployment can
+ * extend them without a rebuild. Membership is by exact system and code; an {@code is-a} filter
+ * on ATC (a hierarchical code) matches by prefix, the only hierarchy that can be judged offline.
+ */
+public final class CodeLists {
+    static final String ATC = "http://www.whocc.no/atc";
+
+    /** "system|code" to the names (last URL segment) of the value sets holding it. */
+    private final Map<String, Set<String>> byCoding = new HashMap<>();
+    private final List<PrefixRule> prefixes = new ArrayList<>();
+
+    private record PrefixRule(String system, String prefix, String valueSet) {
+    }
+
+    public CodeLists(List<ValueSet> valueSets) {
+        for (ValueSet vs : valueSets) {
+            add(vs);
+        }
+    }
+
+    private void add(ValueSet vs) {
+        String name = nameOf(vs.getUrl());
+        for (ValueSet.ConceptSetComponent include : vs.getCompose().getInclude()) {
+            String system = include.getSystem();
+            for (ValueSet.ConceptReferenceComponent c : include.getConcept()) {
+                byCoding.computeIfAbsent(system + "|" + c.getCode(), k -> new HashSet<>()).add(name);
+            }
+            for (ValueSet.ConceptSetFilterComponent f : include.getFilter()) {
+                if (ATC.equals(system) && f.getOp() == ValueSet.FilterOperator.ISA) {
+                    prefixes.add(new PrefixRule(system, f.getValue(), name));
+                } else {
+                    throw new IllegalArgumentException("ValueSet " + vs.getUrl() + ": only is-a filters on ATC can be evaluated offline");
+                }
+            }
+        }
+    }
+
+    static String nameOf(String url) {
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    /** The names of every value set that holds any coding of the concept. */
+    public Set<String> memberships(CodeableConcept concept) {
+        if (concept == null || !concept.hasCoding()) {
+            return Set.of();
+        }
+        Set<String> out = null;
+        for (Coding coding : concept.getCoding()) {
+            if (!coding.hasCode() || !coding.hasSystem()) {
+                continue;
+            }
+            Set<String> hit = byCoding.get(coding.getSystem() + "|" + coding.getCode());
+            if (hit != null) {
+                out = out == null ? new HashSet<>(hit) : out;
+                out.addAll(hit);
+            }
+            for (PrefixRule p : prefixes) {
+                if (p.system.equals(coding.getSystem()) && coding.getCode().startsWith(p.prefix)) {
+                    out = out == null ? new HashSet<>() : out;
+                    out.add(p.valueSet);
+                }
+            }
+        }
+        return out == null ? Set.of() : out;
+    }
+
+    public boolean contains(String valueSet, CodeableConcept concept) {
+        return memberships(concept).contains(valueSet);
+    }
+}
