@@ -12,6 +12,9 @@ public final class Numbers {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return Double.toString(value);
         }
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            return Long.toString((long) value);
+        }
         BigDecimal d = BigDecimal.valueOf(value).setScale(Math.abs(value) >= 100 ? 1 : 3, RoundingMode.HALF_UP)
                 .stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();

@@ -47,7 +47,7 @@ public final class DetailText {
         if (!sources.isEmpty()) {
             sb.append("\nSources:\n");
             for (Source s : sources) {
-                sb.append("- ").append(s.citation()).append(". ").append(s.url()).append('\n');
+                sb.append("- ").append(s.label()).append(": ").append(s.url()).append('\n');
             }
         }
         sb.append("\nRule ").append(f.rule().id()).append(' ').append(f.rule().code())

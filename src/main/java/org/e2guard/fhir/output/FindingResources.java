@@ -85,11 +85,11 @@ public final class FindingResources {
                     .setEndElement(dateTime(f.window().end())));
         }
         for (Action a : f.actions()) {
-            di.addExtension(Canonical.EXT_ACTION, new CodeableConcept(
-                    new Coding(Canonical.ACTION_SYSTEM, a.code(), a.display())).setText(a.display()));
+            di.addExtension(Canonical.EXT_ACTION, new CodeableConcept(new Coding(Canonical.ACTION_SYSTEM, a.code(), a.display())));
         }
         for (Source s : f.sources()) {
-            di.addExtension(Canonical.EXT_SOURCE, new StringType(s.citation() + ". " + s.url()));
+            // the full citation lives in SOURCES.md and the rule CodeSystem; the key and DOI identify it
+            di.addExtension(Canonical.EXT_SOURCE, new StringType(s.key() + " " + s.url()));
         }
         return di;
     }

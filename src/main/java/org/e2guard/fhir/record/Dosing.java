@@ -72,7 +72,7 @@ public final class Dosing {
         if (q == null || !q.hasValue()) {
             return Result.problem("no dose quantity");
         }
-        String unit = q.hasCode() && (!q.hasSystem() || Units.UCUM.equals(q.getSystem())) ? q.getCode() : q.getUnit();
+        String unit = Units.unitOf(q);
         Double mgPer = Units.milligrams(unit);
         if (mgPer == null) {
             return Result.problem("dose unit '" + (unit == null ? "" : unit) + "' is not a mass unit");

@@ -143,10 +143,11 @@ public final class RecordMapper {
                 return;
             }
             String ref = index.refOf(o);
-            Optional<Terminology.LabMatch> lab = terminology.lab(o.getCode());
-            Optional<Terminology.DxaMatch> scan = lab.isPresent() ? Optional.empty() : terminology.dxa(o.getCode());
+            Set<String> in = terminology.memberships(o.getCode());
+            Optional<Terminology.LabMatch> lab = terminology.lab(in);
+            Optional<Terminology.DxaMatch> scan = lab.isPresent() ? Optional.empty() : terminology.dxa(in);
             Optional<Terminology.ContextMatch> ctx = lab.isPresent() || scan.isPresent() ? Optional.empty()
-                    : terminology.context(o.getCode());
+                    : terminology.context(in, o.getCode());
             if (lab.isEmpty() && scan.isEmpty() && ctx.isEmpty()) {
                 return;
             }
@@ -177,7 +178,7 @@ public final class RecordMapper {
                 return;
             }
             Quantity q = o.getValueQuantity();
-            String unit = unitOf(q);
+            String unit = Units.unitOf(q);
             Bound.Comparator comparator = Bound.Comparator.fromFhir(q.hasComparator() ? q.getComparator().toCode() : null);
             double value = q.getValue().doubleValue();
             String reported = comparator.symbol() + Numbers.format(value) + (unit == null ? "" : " " + unit);
@@ -406,13 +407,6 @@ public final class RecordMapper {
                     : FhirTime.instant(c.getRecordedDateElement());
             context.add(new ClinicalContext(ref, m.get().kind(), m.get().label(), time));
         }
-    }
-
-    static String unitOf(Quantity q) {
-        if (q.hasCode() && (!q.hasSystem() || Units.UCUM.equals(q.getSystem()))) {
-            return q.getCode();
-        }
-        return q.hasUnit() ? q.getUnit() : null;
     }
 
     private static Instant plus(Instant start, Duration d) {

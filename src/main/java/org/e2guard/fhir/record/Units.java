@@ -38,6 +38,14 @@ public final class Units {
         return FACTORS.get(concept).get(unit.trim().toLowerCase(Locale.ROOT));
     }
 
+    /** The unit of a quantity: its UCUM code, else its human-readable unit text. */
+    public static String unitOf(org.hl7.fhir.r4.model.Quantity q) {
+        if (q.hasCode() && (!q.hasSystem() || UCUM.equals(q.getSystem()))) {
+            return q.getCode();
+        }
+        return q.hasUnit() ? q.getUnit() : null;
+    }
+
     /** True for the unit of a BMD (g/cm2) in any letter case. */
     public static boolean isBmdUnit(String unit) {
         return unit != null && unit.trim().equalsIgnoreCase("g/cm2");

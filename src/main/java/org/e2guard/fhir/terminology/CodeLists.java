@@ -19,8 +19,8 @@ import org.hl7.fhir.r4.model.ValueSet;
 public final class CodeLists {
     static final String ATC = "http://www.whocc.no/atc";
 
-    /** "system|code" to the names (last URL segment) of the value sets holding it. */
-    private final Map<String, Set<String>> byCoding = new HashMap<>();
+    /** system to code to the names (last URL segment) of the value sets holding it. */
+    private final Map<String, Map<String, Set<String>>> bySystem = new HashMap<>();
     private final List<PrefixRule> prefixes = new ArrayList<>();
 
     private record PrefixRule(String system, String prefix, String valueSet) {
@@ -37,7 +37,8 @@ public final class CodeLists {
         for (ValueSet.ConceptSetComponent include : vs.getCompose().getInclude()) {
             String system = include.getSystem();
             for (ValueSet.ConceptReferenceComponent c : include.getConcept()) {
-                byCoding.computeIfAbsent(system + "|" + c.getCode(), k -> new HashSet<>()).add(name);
+                bySystem.computeIfAbsent(system, k -> new HashMap<>()).computeIfAbsent(c.getCode(), k -> new HashSet<>())
+                        .add(name);
             }
             for (ValueSet.ConceptSetFilterComponent f : include.getFilter()) {
                 if (ATC.equals(system) && f.getOp() == ValueSet.FilterOperator.ISA) {
@@ -58,24 +59,38 @@ public final class CodeLists {
         if (concept == null || !concept.hasCoding()) {
             return Set.of();
         }
-        Set<String> out = null;
+        // the common case, one matching coding, returns the shared set without copying
+        Set<String> single = null;
+        Set<String> merged = null;
         for (Coding coding : concept.getCoding()) {
-            if (!coding.hasCode() || !coding.hasSystem()) {
+            String system = coding.getSystem();
+            String code = coding.getCode();
+            if (system == null || code == null) {
                 continue;
             }
-            Set<String> hit = byCoding.get(coding.getSystem() + "|" + coding.getCode());
-            if (hit != null) {
-                out = out == null ? new HashSet<>(hit) : out;
-                out.addAll(hit);
-            }
-            for (PrefixRule p : prefixes) {
-                if (p.system.equals(coding.getSystem()) && coding.getCode().startsWith(p.prefix)) {
-                    out = out == null ? new HashSet<>() : out;
-                    out.add(p.valueSet);
+            Map<String, Set<String>> codes = bySystem.get(system);
+            Set<String> hit = codes == null ? null : codes.get(code);
+            if (ATC.equals(system)) {
+                for (PrefixRule p : prefixes) {
+                    if (code.startsWith(p.prefix)) {
+                        hit = hit == null ? new HashSet<>() : new HashSet<>(hit);
+                        hit.add(p.valueSet);
+                    }
                 }
             }
+            if (hit == null) {
+                continue;
+            }
+            if (single == null && merged == null) {
+                single = hit;
+            } else {
+                if (merged == null) {
+                    merged = new HashSet<>(single);
+                }
+                merged.addAll(hit);
+            }
         }
-        return out == null ? Set.of() : out;
+        return merged != null ? merged : single != null ? single : Set.of();
     }
 
     public boolean contains(String valueSet, CodeableConcept concept) {

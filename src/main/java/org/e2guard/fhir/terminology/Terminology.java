@@ -86,17 +86,37 @@ public final class Terminology {
         this.codes = codes;
     }
 
+    /** The value sets a concept belongs to; compute once and pass to the lookups below. */
+    public Set<String> memberships(CodeableConcept code) {
+        return codes.memberships(code);
+    }
+
     public Optional<LabMatch> lab(CodeableConcept code) {
-        Set<String> in = codes.memberships(code);
+        return lab(codes.memberships(code));
+    }
+
+    public Optional<LabMatch> lab(Set<String> in) {
         // a sensitive code wins if a result carries both kinds of coding
         if (in.contains("estradiol-sensitive")) {
             return Optional.of(LABS.get("estradiol-sensitive"));
         }
-        return in.stream().map(LABS::get).filter(m -> m != null).findFirst();
+        for (String name : in) {
+            LabMatch m = LABS.get(name);
+            if (m != null) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
     }
 
     public Optional<DxaMatch> dxa(CodeableConcept code) {
-        Set<String> in = codes.memberships(code);
+        return dxa(codes.memberships(code));
+    }
+
+    public Optional<DxaMatch> dxa(Set<String> in) {
+        if (in.isEmpty()) {
+            return Optional.empty();
+        }
         DxaResult.Kind kind = in.contains("dxa-bmd") ? DxaResult.Kind.BMD
                 : in.contains("dxa-t-score") ? DxaResult.Kind.T_SCORE
                 : in.contains("dxa-z-score") ? DxaResult.Kind.Z_SCORE : null;
@@ -139,7 +159,10 @@ public final class Terminology {
     }
 
     public Optional<ContextMatch> context(CodeableConcept code) {
-        Set<String> in = codes.memberships(code);
+        return context(codes.memberships(code), code);
+    }
+
+    public Optional<ContextMatch> context(Set<String> in, CodeableConcept code) {
         for (Map.Entry<String, ClinicalContext.Kind> e : CONTEXT) {
             if (in.contains(e.getKey())) {
                 return Optional.of(new ContextMatch(e.getValue(), label(code)));
