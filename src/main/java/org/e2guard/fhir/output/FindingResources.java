@@ -12,7 +12,6 @@ import org.e2guard.evaluation.engine.Action;
 import org.e2guard.evaluation.engine.Engine;
 import org.e2guard.evaluation.engine.Finding;
 import org.e2guard.evaluation.engine.Rule;
-import org.e2guard.evaluation.engine.Source;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -85,11 +84,8 @@ public final class FindingResources {
                     .setEndElement(dateTime(f.window().end())));
         }
         for (Action a : f.actions()) {
-            di.addExtension(Canonical.EXT_ACTION, new CodeableConcept(new Coding(Canonical.ACTION_SYSTEM, a.code(), a.display())));
-        }
-        for (Source s : f.sources()) {
-            // the full citation lives in SOURCES.md and the rule CodeSystem; the key and DOI identify it
-            di.addExtension(Canonical.EXT_SOURCE, new StringType(s.key() + " " + s.url()));
+            // display and sources live in the detail text; the codes are for machines
+            di.addExtension(Canonical.EXT_ACTION, new CodeableConcept(new Coding(Canonical.ACTION_SYSTEM, a.code(), null)));
         }
         return di;
     }
