@@ -26,20 +26,25 @@ public final class FhirTime {
             return localDate(t).atStartOfDay(ZoneOffset.UTC).toInstant();
         }
         if (t.getTimeZone() == null || t.getTimeZone().getID() == null) {
-            return LocalDateTime.of(t.getYear(), t.getMonth() + 1, t.getDay(), t.getHour(), t.getMinute(), t.getSecond())
-                    .toInstant(ZoneOffset.UTC);
+            // FHIR requires an offset with a time; without one, read the wall time as UTC
+            return LocalDateTime.parse(t.getValueAsString().substring(0, 19)).toInstant(ZoneOffset.UTC);
         }
         return t.getValue().toInstant();
     }
 
-    /** The calendar date as written (year or year-month precision: the first day). */
+    /**
+     * The calendar date as written (year or year-month precision: the first day). Read from the
+     * text: HAPI's field getters build a Calendar per call, the costliest step of mapping.
+     */
     public static LocalDate localDate(BaseDateTimeType t) {
         if (t == null || t.getValue() == null) {
             return null;
         }
-        Integer month = t.getPrecision() == TemporalPrecisionEnum.YEAR ? 0 : t.getMonth();
-        Integer day = t.getPrecision().ordinal() < TemporalPrecisionEnum.DAY.ordinal() ? 1 : t.getDay();
-        return LocalDate.of(t.getYear(), month + 1, day);
+        String s = t.getValueAsString();
+        int year = Integer.parseInt(s, 0, 4, 10);
+        int month = s.length() >= 7 ? Integer.parseInt(s, 5, 7, 10) : 1;
+        int day = s.length() >= 10 ? Integer.parseInt(s, 8, 10, 10) : 1;
+        return LocalDate.of(year, month, day);
     }
 
     public static LocalDate utcDate(Instant t) {

@@ -16,7 +16,6 @@ import org.e2guard.evaluation.timeline.DraftOrder;
 import org.e2guard.evaluation.timeline.DxaResult;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.LabResult;
-import org.e2guard.evaluation.timeline.Numbers;
 import org.e2guard.evaluation.timeline.PatientRecord;
 import org.e2guard.fhir.terminology.Terminology;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -181,7 +180,8 @@ public final class RecordMapper {
             String unit = Units.unitOf(q);
             Bound.Comparator comparator = Bound.Comparator.fromFhir(q.hasComparator() ? q.getComparator().toCode() : null);
             double value = q.getValue().doubleValue();
-            String reported = comparator.symbol() + Numbers.format(value) + (unit == null ? "" : " " + unit);
+            // the value exactly as the source wrote it ("14.0", "<5"), with its unit
+            String reported = comparator.symbol() + q.getValueElement().getValueAsString() + (unit == null ? "" : " " + unit);
             if (lab.isPresent()) {
                 Terminology.LabMatch m = lab.get();
                 Double factor = Units.factor(m.concept(), unit);

@@ -18,11 +18,16 @@ import org.hl7.fhir.r4.model.Resource;
  */
 public final class ResourceIndex {
     private final List<Resource> resources = new ArrayList<>();
-    private final Map<String, Resource> byKey = new HashMap<>();
-    private final Map<Resource, String> refs = new IdentityHashMap<>();
+    private final Map<String, Resource> byKey;
+    private final Map<Resource, String> refs;
+
+    private ResourceIndex(int expected) {
+        byKey = new HashMap<>(expected * 3);
+        refs = new IdentityHashMap<>(expected * 2);
+    }
 
     public static ResourceIndex of(Bundle bundle) {
-        ResourceIndex index = new ResourceIndex();
+        ResourceIndex index = new ResourceIndex(bundle.getEntry().size());
         for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
             if (e.hasResource()) {
                 index.add(e.getFullUrl(), e.getResource());
@@ -32,7 +37,7 @@ public final class ResourceIndex {
     }
 
     public static ResourceIndex of(List<? extends Resource> resources) {
-        ResourceIndex index = new ResourceIndex();
+        ResourceIndex index = new ResourceIndex(resources.size());
         resources.forEach(r -> index.add(null, r));
         return index;
     }
