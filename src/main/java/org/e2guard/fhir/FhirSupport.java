@@ -1,12 +1,9 @@
 package org.e2guard.fhir;
 
-import java.nio.file.Path;
-import java.util.Optional;
-
 import org.e2guard.fhir.terminology.CodeLists;
 import org.e2guard.fhir.terminology.Terminology;
+import org.e2guard.fhir.terminology.TerminologyConfig;
 import org.e2guard.fhir.terminology.ValueSetLoader;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.PerformanceOptionsEnum;
@@ -48,8 +45,7 @@ public class FhirSupport {
 
     @Produces
     @Singleton
-    Terminology terminology(FhirContext ctx,
-                            @ConfigProperty(name = "e2guard.terminology.extra-value-sets") Optional<Path> extra) {
-        return new Terminology(new CodeLists(ValueSetLoader.load(ctx.newJsonParser(), extra.orElse(null))));
+    Terminology terminology(FhirContext ctx, TerminologyConfig config) {
+        return new Terminology(new CodeLists(ValueSetLoader.load(ctx.newJsonParser(), config.extraValueSets().orElse(null))));
     }
 }
