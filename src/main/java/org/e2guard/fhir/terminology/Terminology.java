@@ -86,6 +86,11 @@ public final class Terminology {
         this.codes = codes;
     }
 
+    /** The names of the value sets loaded, for the readiness check. */
+    public Set<String> valueSets() {
+        return codes.valueSets();
+    }
+
     public Optional<LabMatch> lab(CodeableConcept code) {
         Set<String> in = codes.memberships(code);
         // a sensitive code wins if a result carries both kinds of coding
