@@ -8,16 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 
 /** The metrics the alert rules in k8s/monitoring/ are written against exist under these names. */
 @QuarkusTest
 class MetricsTest {
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void evaluatingAGoldenCaseCountsTheEvaluationAndItsFindings() throws IOException {
@@ -45,6 +51,18 @@ class MetricsTest {
         assertTrue(Pattern.compile("http_server_requests_seconds_count\\{[^}]*method=\"GET\"[^}]*status=\"200\"[^}]*uri=\"/fhir/metadata\"[^}]*\\} \\d")
                 .matcher(text).find(), "http_server_requests_seconds for /fhir/metadata:\n" + httpLines(text));
         assertFalse(text.contains("uri=\"/q/health"), "probes are not worth a time series each");
+    }
+
+    @Test
+    void cdsRequestTimerHasBucketsForTheP99Alert() {
+        // the CDS Hooks service records under this name (helper-common metric names); the
+        // buckets come from LatencyBuckets whoever registers the timer
+        Timer.builder("e2guard.cds.request").tag("hook", "ops-test").register(registry).record(Duration.ofMillis(120));
+        String text = scrape();
+        assertEquals(0, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"0\\.1\"[^}]*\\}"), 0.0);
+        assertEquals(1, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"0\\.2\"[^}]*\\}"), 0.0);
+        assertEquals(1, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"\\+Inf\"[^}]*\\}"), 0.0);
+        assertTrue(text.contains("http_server_requests_seconds_bucket{"), "HTTP latency buckets");
     }
 
     static String scrape() {
