@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,40 +17,17 @@ import org.junit.jupiter.api.Test;
  * and every documented environment variable (Quarkus ones too) is spelled as SmallRye maps it.
  */
 class ConfigurationDocTest {
-    static final Path DOC = Path.of("docs/CONFIGURATION.md");
     static final Path CLASSES = Path.of("target/classes");
-
-    /** A row of a settings table: `key` | `ENV` | default | meaning. */
-    record Row(String key, String env, String defaultValue, int line) {
-    }
-
-    static Map<String, Row> rows() throws IOException {
-        Map<String, Row> rows = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(DOC);
-        for (int i = 0; i < lines.size(); i++) {
-            String[] cells = lines.get(i).split("(?<!\\\\)\\|", -1);
-            // | `key` | `ENV` | default | meaning |  ->  "", key, env, default, meaning, ""
-            if (cells.length >= 5 && cells[1].trim().matches("`[a-z%][^`]*`") && cells[2].trim().matches("`[A-Z0-9_]+`")) {
-                String key = unquote(cells[1]);
-                rows.put(key, new Row(key, unquote(cells[2]), unquote(cells[3]), i + 1));
-            }
-        }
-        return rows;
-    }
-
-    static String unquote(String cell) {
-        return cell.trim().replace("\\|", "|").replaceAll("^`(.*)`$", "$1");
-    }
 
     @Test
     void everyE2guardKeyIsDocumentedWithItsEnvironmentVariableAndDefault() throws IOException {
         Map<String, ConfigKeys.Key> keys = ConfigKeys.e2guardKeys(CLASSES);
         assertTrue(keys.containsKey("e2guard.rules.estradiol.suppressed-below"), "mappings were read: " + keys.keySet());
         assertTrue(keys.containsKey("e2guard.terminology.extra-value-sets"), "@ConfigProperty was read");
-        Map<String, Row> rows = rows();
+        Map<String, DocumentedSettings.Row> rows = DocumentedSettings.rows();
         List<String> problems = new ArrayList<>();
         for (ConfigKeys.Key key : keys.values()) {
-            Row row = rows.get(key.name());
+            DocumentedSettings.Row row = rows.get(key.name());
             if (row == null) {
                 problems.add("missing: " + key.name() + " (" + key.source() + "), env " + ConfigKeys.env(key.name())
                         + ", default " + key.defaultValue().orElse("none"));
@@ -72,16 +47,16 @@ class ConfigurationDocTest {
     @Test
     void everyDocumentedE2guardKeyExists() throws IOException {
         Map<String, ConfigKeys.Key> keys = ConfigKeys.e2guardKeys(CLASSES);
-        List<String> stale = rows().values().stream().filter(r -> r.key().startsWith("e2guard."))
+        List<String> stale = DocumentedSettings.rows().values().stream().filter(r -> r.key().startsWith("e2guard."))
                 .filter(r -> !keys.containsKey(r.key())).map(r -> "line " + r.line() + ": " + r.key()).toList();
         assertEquals(List.of(), stale, "documented e2guard keys that the code does not read");
     }
 
     @Test
     void everyDocumentedEnvironmentVariableIsTheKeysOwn() throws IOException {
-        Map<String, Row> rows = rows();
+        Map<String, DocumentedSettings.Row> rows = DocumentedSettings.rows();
         assertTrue(rows.size() > 40, "rows found: " + rows.size());
-        for (Row row : rows.values()) {
+        for (DocumentedSettings.Row row : rows.values()) {
             assertEquals(ConfigKeys.env(row.key()), row.env(), "line " + row.line() + ": environment variable of " + row.key());
         }
     }
