@@ -28,7 +28,7 @@ final class Tools {
 
     private static Path find(String name, String envVar) {
         Optional<Path> found = Optional.ofNullable(System.getenv(envVar)).map(Path::of).filter(Files::isExecutable)
-                .or(() -> Optional.of(Path.of(".tools/bin", name)).filter(Files::isExecutable))
+                .or(() -> Optional.of(Path.of(".tools/bin", name).toAbsolutePath()).filter(Files::isExecutable))
                 .or(() -> onPath(name));
         if (found.isPresent()) {
             return found.get();
