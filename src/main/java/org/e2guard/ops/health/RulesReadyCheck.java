@@ -2,6 +2,9 @@ package org.e2guard.ops.health;
 
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.e2guard.evaluation.service.EvaluationService;
 import org.e2guard.fhir.terminology.Terminology;
@@ -33,6 +36,20 @@ import jakarta.enterprise.inject.Instance;
 public class RulesReadyCheck implements HealthCheck {
     static final String NAME = "e2guard-rules";
 
+    /**
+     * The resource types e2guard reads and writes. HAPI scans each type's model on first use
+     * (about a second for the first request otherwise); parsing and encoding one of each here,
+     * once, moves that cost before the pod is ready.
+     */
+    static final String WARM_UP = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+            + Stream.of("Patient", "Observation", "DiagnosticReport", "Condition", "Medication", "MedicationStatement",
+                    "MedicationRequest", "MedicationAdministration", "MedicationDispense", "Procedure", "DetectedIssue",
+                    "Flag", "Device", "Provenance", "OperationOutcome", "Parameters")
+            .map(t -> "{\"resource\":{\"resourceType\":\"" + t + "\"}}").collect(Collectors.joining(","))
+            + "]}";
+
+    private final AtomicBoolean warm = new AtomicBoolean();
+
     private final Instance<FhirContext> fhir;
     private final Instance<Terminology> terminology;
     private final Instance<EvaluationService> evaluation;
@@ -50,10 +67,16 @@ public class RulesReadyCheck implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder r = HealthCheckResponse.named(NAME);
         try {
-            Bundle parsed = fhir.get().newJsonParser()
-                    .parseResource(Bundle.class, "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}");
+            FhirContext ctx = fhir.get();
+            Bundle parsed = ctx.newJsonParser().parseResource(Bundle.class,
+                    warm.get() ? "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}" : WARM_UP);
             if (parsed.getType() != Bundle.BundleType.COLLECTION) {
                 return r.down().withData("fhir", "model does not parse").build();
+            }
+            if (!warm.get()) {
+                ctx.newJsonParser().encodeResourceToString(parsed);
+                ctx.newXmlParser().encodeResourceToString(parsed);
+                warm.set(true);
             }
             Set<String> missing = new TreeSet<>(ValueSetLoader.PUBLISHED);
             missing.removeAll(terminology.get().valueSets());
