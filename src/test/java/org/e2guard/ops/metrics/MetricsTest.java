@@ -57,8 +57,14 @@ class MetricsTest {
     void cdsRequestTimerHasBucketsForTheP99Alert() {
         // the CDS Hooks service records under this name (helper-common metric names); the
         // buckets come from LatencyBuckets whoever registers the timer
-        Timer.builder("e2guard.cds.request").tag("hook", "ops-test").register(registry).record(Duration.ofMillis(120));
-        String text = scrape();
+        Timer timer = Timer.builder("e2guard.cds.request").tag("hook", "ops-test").register(registry);
+        timer.record(Duration.ofMillis(120));
+        String text;
+        try {
+            text = scrape();
+        } finally {
+            registry.remove(timer); // leave the name to the CDS service's own series
+        }
         assertEquals(0, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"0\\.1\"[^}]*\\}"), 0.0);
         assertEquals(1, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"0\\.2\"[^}]*\\}"), 0.0);
         assertEquals(1, value(text, "e2guard_cds_request_seconds_bucket\\{[^}]*hook=\"ops-test\"[^}]*le=\"\\+Inf\"[^}]*\\}"), 0.0);
