@@ -15,6 +15,7 @@ import org.e2guard.fhir.record.PatientGrouper;
 import org.e2guard.fhir.record.RecordMapper;
 import org.e2guard.fhir.record.ResourceIndex;
 import org.e2guard.fhir.terminology.Terminology;
+import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +26,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class EvaluationService {
+    private static final Logger LOG = Logger.getLogger(EvaluationService.class);
 
     /** The evaluations of every patient in an input, and what was ignored on the way in. */
     public record Report(List<Evaluation> evaluations, List<Notice> notices) {
@@ -71,6 +73,12 @@ public class EvaluationService {
     }
 
     private void count(Evaluation e, String door) {
+        // rule codes and counts only: never the patient reference, values or summaries
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("evaluated one patient via %s: %d finding(s) %s, %d notice(s)", door, e.findings().size(),
+                    e.findings().stream().map(f -> f.rule().code() + "/" + f.severity().code()).toList(),
+                    e.notices().size());
+        }
         metrics.counter("e2guard.evaluations", "door", door).increment();
         for (Finding f : e.findings()) {
             metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door)

@@ -22,6 +22,8 @@ public final class CodeLists {
     /** system to code to the names (last URL segment) of the value sets holding it. */
     private final Map<String, Map<String, Set<String>>> bySystem = new HashMap<>();
     private final List<PrefixRule> prefixes = new ArrayList<>();
+    /** Names of the loaded value sets (what the readiness check verifies). */
+    private final Set<String> valueSets = new HashSet<>();
 
     private record PrefixRule(String system, String prefix, String valueSet) {
     }
@@ -34,6 +36,7 @@ public final class CodeLists {
 
     private void add(ValueSet vs) {
         String name = nameOf(vs.getUrl());
+        valueSets.add(name);
         for (ValueSet.ConceptSetComponent include : vs.getCompose().getInclude()) {
             String system = include.getSystem();
             for (ValueSet.ConceptReferenceComponent c : include.getConcept()) {
@@ -48,6 +51,11 @@ public final class CodeLists {
                 }
             }
         }
+    }
+
+    /** The names (last URL segment) of every value set loaded. */
+    public Set<String> valueSets() {
+        return Set.copyOf(valueSets);
     }
 
     static String nameOf(String url) {

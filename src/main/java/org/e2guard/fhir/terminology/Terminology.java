@@ -91,6 +91,11 @@ public final class Terminology {
         return codes.memberships(code);
     }
 
+    /** The names of the value sets loaded, for the readiness check. */
+    public Set<String> valueSets() {
+        return codes.valueSets();
+    }
+
     public Optional<LabMatch> lab(CodeableConcept code) {
         return lab(codes.memberships(code));
     }
