@@ -1,5 +1,10 @@
 package org.e2guard.validation.service;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.StringType;
 
@@ -17,6 +22,7 @@ public final class FhirValidationOutcome {
     /** R4's standard extension naming where an issue comes from. */
     public static final String EXT_ISSUE_SOURCE = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-source";
     public static final String SOURCE = "FHIR validator (R4 base specification, offline)";
+    private static final Pattern UNKNOWN_SYSTEM = Pattern.compile("^CodeSystem is unknown and can't be validated: (\\S+) for ");
 
     private FhirValidationOutcome() {
     }
@@ -29,10 +35,31 @@ public final class FhirValidationOutcome {
         int errors = 0;
         int warnings = 0;
         int information = 0;
+        // offline, every LOINC/SNOMED/RxNorm coding draws the same warning: one issue per system
+        Map<String, OperationOutcome.OperationOutcomeIssueComponent> unknownSystems = new HashMap<>();
         for (SingleValidationMessage m : result.getMessages()) {
             ResultSeverityEnum s = m.getSeverity();
             if (s == ResultSeverityEnum.INFORMATION) {
                 information++;
+                continue;
+            }
+            Matcher unknown = UNKNOWN_SYSTEM.matcher(m.getMessage());
+            if (s == ResultSeverityEnum.WARNING && unknown.find()) {
+                warnings++;
+                String system = unknown.group(1);
+                OperationOutcome.OperationOutcomeIssueComponent issue = unknownSystems.get(system);
+                if (issue == null) {
+                    issue = oo.addIssue().setSeverity(OperationOutcome.IssueSeverity.WARNING)
+                            .setCode(OperationOutcome.IssueType.NOTSUPPORTED);
+                    issue.addExtension(EXT_ISSUE_SOURCE, new StringType(SOURCE));
+                    unknownSystems.put(system, issue);
+                }
+                if (m.getLocationString() != null) {
+                    issue.addExpression(m.getLocationString());
+                }
+                int n = issue.getExpression().size();
+                issue.getDetails().setText("Codes of " + system + " cannot be checked offline (" + n + " coding(s), "
+                        + "at the expressions listed); e2guard matches them against its value sets as they are.");
                 continue;
             }
             boolean error = s == ResultSeverityEnum.ERROR || s == ResultSeverityEnum.FATAL;

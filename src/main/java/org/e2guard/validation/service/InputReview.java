@@ -169,7 +169,9 @@ public class InputReview {
                 case T_SCORE -> "DXA T-score";
                 case Z_SCORE -> "DXA Z-score";
             };
-            add(uses, d.ref(), kind + ", " + d.site().label() + ", " + d.reported() + ", scan date " + d.date());
+            // scores have the unit "1", which reads as a digit
+            String value = d.kind() == DxaResult.Kind.BMD ? d.reported() : d.reported().replaceFirst(" 1$", "");
+            add(uses, d.ref(), kind + ", " + d.site().label() + ", " + value + ", scan date " + d.date());
         }
         for (Exposure e : record.exposures()) {
             StringBuilder s = new StringBuilder(e.ingredient().label()).append(" exposure from ").append(date(e.start()));

@@ -8,20 +8,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
 
-import org.e2guard.fhir.FhirSupport;
 import org.junit.jupiter.api.Test;
 
 import ca.uhn.fhir.context.FhirContext;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 
 /**
  * Every committed StructureDefinition snapshot is exactly what its differential generates.
  * With {@code -De2guard.snapshots.write=true} it rewrites the files instead (see {@link Snapshots}).
+ * A Quarkus test like the others, so that HAPI's classes load once, in Quarkus' class loader.
  */
+@QuarkusTest
 class SnapshotsTest {
+    @Inject
+    FhirContext ctx;
 
     @Test
     void committedSnapshotsAreCurrent() throws IOException {
-        FhirContext ctx = FhirSupport.newContext();
         Map<String, String> expected = Snapshots.regenerate(ctx, Snapshots.DIRECTORY);
         assertFalse(expected.isEmpty(), "no StructureDefinitions found");
         boolean write = Boolean.getBoolean("e2guard.snapshots.write");

@@ -78,6 +78,9 @@ class ValidateResourceTest {
         issue(oo, InputReview.SOURCE, "Patient/p1: read as the patient");
         issue(oo, InputReview.SOURCE, "$evaluate would evaluate 1 patient(s): 11 resource(s) read, 0 ignored");
         issue(oo, FhirValidationOutcome.SOURCE, "0 error(s)");
+        // offline, LOINC codes draw one grouped warning listing every place, not one each
+        var loinc = issue(oo, FhirValidationOutcome.SOURCE, "Codes of http://loinc.org cannot be checked offline");
+        assertEquals(8, loinc.getExpression().size(), "the eight LOINC-coded Observations");
     }
 
     @Test
