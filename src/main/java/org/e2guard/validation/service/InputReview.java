@@ -17,6 +17,8 @@ import org.e2guard.evaluation.service.EvaluationService;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DxaResult;
 import org.e2guard.evaluation.timeline.Exposure;
+import org.e2guard.evaluation.timeline.Ingredient;
+import org.e2guard.evaluation.timeline.LabConcept;
 import org.e2guard.evaluation.timeline.LabResult;
 import org.e2guard.evaluation.timeline.PatientRecord;
 import org.e2guard.fhir.FhirError;
@@ -33,6 +35,7 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Type;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,10 +74,15 @@ public class InputReview {
                 bundle = b;
                 prefix = "Bundle";
             } else if (input instanceof Parameters p) {
-                int at = parameterIndex(p);
-                bundle = at >= 0 && p.getParameter().get(at).getResource() instanceof Bundle b ? b
-                        : EvaluateResource.bundleParameter(p);
-                prefix = "Parameters.parameter[" + (at >= 0 ? at : parameterIndex(p, "bundle")) + "].resource";
+                // FHIR's $validate names its input 'resource'; $evaluate's Parameters say 'bundle'
+                int at = parameterIndex(p, "resource");
+                if (at >= 0 && p.getParameter().get(at).getResource() instanceof Bundle b) {
+                    bundle = b;
+                } else {
+                    bundle = EvaluateResource.bundleParameter(p);
+                    at = parameterIndex(p, "bundle");
+                }
+                prefix = "Parameters.parameter[" + at + "].resource";
             } else {
                 throw FhirError.invalid("$evaluate expects a Bundle, or a Parameters resource with a 'bundle' "
                         + "parameter, not " + input.fhirType(), input.fhirType());
@@ -158,7 +166,7 @@ public class InputReview {
             String value = l.reported().equals(l.canonical() + " " + unit) ? l.reported()
                     : l.reported() + " = " + l.canonical() + " " + unit;
             add(uses, l.ref(), l.concept().label()
-                    + (l.concept() == org.e2guard.evaluation.timeline.LabConcept.ESTRADIOL
+                    + (l.concept() == LabConcept.ESTRADIOL
                     ? (l.sensitive() ? " (sensitive assay)" : " (standard assay)") : "")
                     + (l.proxy() ? " (vitamin D3 only, a proxy for total 25-OH vitamin D)" : "")
                     + " " + value + ", " + date(l.time()));
@@ -181,7 +189,7 @@ public class InputReview {
             }
             if (e.dose() != null) {
                 s.append(", ").append(e.dose().text());
-            } else if (e.doseProblem() != null && e.ingredient() == org.e2guard.evaluation.timeline.Ingredient.ANASTROZOLE) {
+            } else if (e.doseProblem() != null && e.ingredient() == Ingredient.ANASTROZOLE) {
                 s.append(", weekly dose unknown: ").append(e.doseProblem());
             }
             add(uses, e.ref(), s.toString());
@@ -250,17 +258,13 @@ public class InputReview {
         if (expression != null) {
             issue.addExpression(expression);
         }
-        issue.addExtension(FhirValidationOutcome.EXT_ISSUE_SOURCE, new org.hl7.fhir.r4.model.StringType(SOURCE));
+        issue.addExtension(FhirValidationOutcome.EXT_ISSUE_SOURCE, new StringType(SOURCE));
     }
 
     /** {@code Observation.status} of the resource at {@code Bundle.entry[3].resource} -> {@code Bundle.entry[3].resource.status}. */
     static String expression(String resourceLocation, String elementPath) {
         int dot = elementPath.indexOf('.');
         return dot < 0 ? resourceLocation : resourceLocation + elementPath.substring(dot);
-    }
-
-    private static int parameterIndex(Parameters p) {
-        return parameterIndex(p, "resource");
     }
 
     private static int parameterIndex(Parameters p, String name) {
