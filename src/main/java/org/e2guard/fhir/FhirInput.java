@@ -53,6 +53,20 @@ public final class FhirInput {
         return resource;
     }
 
+    /**
+     * Reads a whole body, stopping at the size limit (413), for callers that need the bytes
+     * themselves as well as the parsed resource (the validator reads the raw text).
+     */
+    public static byte[] read(InputStream body, long maxBytes) {
+        try (InputStream in = new LimitedInputStream(body, maxBytes)) {
+            return in.readAllBytes();
+        } catch (LimitedInputStream.TooLarge e) {
+            throw tooLarge(maxBytes);
+        } catch (IOException e) {
+            throw FhirError.invalid("The body could not be read: " + e.getClass().getSimpleName(), null);
+        }
+    }
+
     public static FhirError tooLarge(long maxBytes) {
         return new FhirError(413, OperationOutcome.IssueType.TOOCOSTLY,
                 "The body is larger than the limit of " + maxBytes + " bytes (e2guard.evaluate.max-body-size)", null);

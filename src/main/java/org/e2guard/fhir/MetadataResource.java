@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -31,6 +32,8 @@ public class MetadataResource {
     FhirContext ctx;
     @Inject
     FhirResponses responses;
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+    String softwareVersion;
 
     private CapabilityStatement published;
 
@@ -52,6 +55,8 @@ public class MetadataResource {
                              @Context UriInfo uri) {
         CapabilityStatement cs = published.copy();
         cs.getImplementation().setUrl(uri.getBaseUri().resolve("fhir").toString());
+        // the running build, as the e2guard Device reports it
+        cs.getSoftware().setVersion(softwareVersion);
         FhirFormat out = FhirFormat.negotiate(format, accept, FhirFormat.JSON);
         if (out == null) {
             out = FhirFormat.JSON;

@@ -106,7 +106,8 @@ public class EvaluateResource {
         }
     }
 
-    private static Bundle bundleParameter(Parameters p) {
+    /** The Bundle of a Parameters body ($validate checks inputs the same way). */
+    public static Bundle bundleParameter(Parameters p) {
         Parameters.ParametersParameterComponent param = p.getParameter("bundle");
         if (param == null || !(param.getResource() instanceof Bundle b)) {
             throw FhirError.invalid("The Parameters resource has no 'bundle' parameter holding a Bundle",
@@ -115,7 +116,8 @@ public class EvaluateResource {
         return b;
     }
 
-    private static void checkType(Bundle bundle) {
+    /** Rejects Bundle types $evaluate does not read ($validate reports the same). */
+    public static void checkType(Bundle bundle) {
         if (!bundle.hasType()) {
             throw FhirError.invalid("Bundle.type is missing", "Bundle.type");
         }

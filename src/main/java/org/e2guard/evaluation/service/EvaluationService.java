@@ -10,6 +10,7 @@ import org.e2guard.evaluation.engine.Evaluation;
 import org.e2guard.evaluation.engine.Finding;
 import org.e2guard.evaluation.engine.Notice;
 import org.e2guard.evaluation.timeline.DraftOrder;
+import org.e2guard.evaluation.timeline.PatientRecord;
 import org.e2guard.fhir.record.PatientGroup;
 import org.e2guard.fhir.record.PatientGrouper;
 import org.e2guard.fhir.record.RecordMapper;
@@ -30,6 +31,14 @@ public class EvaluationService {
 
     /** The evaluations of every patient in an input, and what was ignored on the way in. */
     public record Report(List<Evaluation> evaluations, List<Notice> notices) {
+    }
+
+    /** What the rules would read from an input, per patient, and what was left out and why. */
+    public record Intake(List<PatientIntake> patients, List<Notice> notices) {
+    }
+
+    /** One patient's resources and the timeline the rules would read from them. */
+    public record PatientIntake(PatientGroup group, PatientRecord record) {
     }
 
     private final Engine engine;
@@ -57,6 +66,23 @@ public class EvaluationService {
             evaluations.add(e);
         }
         return new Report(evaluations, notices);
+    }
+
+    /**
+     * The input as the rules would see it, without evaluating it (no findings, no metrics): the
+     * same grouping and mapping as {@link #evaluate(ResourceIndex, Instant, String)}, for
+     * {@code $validate} to tell an integrator what e2guard reads and ignores.
+     */
+    public Intake intake(ResourceIndex index) {
+        PatientGrouper.Grouped grouped = PatientGrouper.group(index);
+        List<Notice> notices = new ArrayList<>(grouped.notices());
+        List<PatientIntake> patients = new ArrayList<>(grouped.groups().size());
+        for (PatientGroup group : grouped.groups()) {
+            RecordMapper.Mapped mapped = mapper.map(group, index);
+            notices.addAll(mapped.notices());
+            patients.add(new PatientIntake(group, mapped.record()));
+        }
+        return new Intake(patients, notices);
     }
 
     /** Evaluates one patient, optionally with a draft order under review (rule O1). */
