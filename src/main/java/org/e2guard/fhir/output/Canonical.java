@@ -14,6 +14,7 @@ public final class Canonical {
     public static final String EXT_THRESHOLD = BASE + "/StructureDefinition/threshold";
     public static final String EXT_WINDOW = BASE + "/StructureDefinition/evaluation-window";
     public static final String EXT_ACTION = BASE + "/StructureDefinition/recommended-action";
+    public static final String EXT_SOURCE = BASE + "/StructureDefinition/source-citation";
     /** The standard R4 extension that links a Flag to the DetectedIssues behind it. */
     public static final String EXT_FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail";
 

@@ -12,6 +12,7 @@ import org.e2guard.evaluation.engine.Action;
 import org.e2guard.evaluation.engine.Engine;
 import org.e2guard.evaluation.engine.Finding;
 import org.e2guard.evaluation.engine.Rule;
+import org.e2guard.evaluation.engine.Source;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -86,6 +87,10 @@ public final class FindingResources {
         for (Action a : f.actions()) {
             // display and sources live in the detail text; the codes are for machines
             di.addExtension(Canonical.EXT_ACTION, new CodeableConcept(new Coding(Canonical.ACTION_SYSTEM, a.code(), null)));
+        }
+        for (Source s : f.sources()) {
+            // short form: the full reference is in SOURCES.md and the rule CodeSystem
+            di.addExtension(Canonical.EXT_SOURCE, new StringType(s.label() + ". " + s.url()));
         }
         return di;
     }

@@ -70,7 +70,7 @@ class ValidateResourceTest {
         OperationOutcome oo = validate(golden("01-male-e2-suppressed"), "application/fhir+json");
         assertEquals(List.of(), errors(oo), "a golden case has no errors");
 
-        var e2 = issue(oo, InputReview.SOURCE, "Observation/p1-e2: read as estradiol (sensitive assay) 14 pg/mL");
+        var e2 = issue(oo, InputReview.SOURCE, "Observation/p1-e2: read as estradiol (sensitive assay) 14.0 pg/mL = 14 pg/mL");
         assertEquals(OperationOutcome.IssueSeverity.INFORMATION, e2.getSeverity());
         assertEquals("Bundle.entry[9].resource", e2.getExpression().get(0).getValue());
         issue(oo, InputReview.SOURCE, "MedicationStatement/p1-ai: read as anastrozole exposure");
