@@ -59,7 +59,9 @@ public final class Dosing {
     }
 
     private static Result line(Dosage d) {
-        if (d.hasAsNeededBooleanType() && d.getAsNeededBooleanType().booleanValue() || d.hasAsNeededCodeableConcept()) {
+        // Boolean.TRUE.equals: an asNeededBoolean may carry only an extension and no value
+        if (d.hasAsNeededBooleanType() && Boolean.TRUE.equals(d.getAsNeededBooleanType().getValue())
+                || d.hasAsNeededCodeableConcept()) {
             return Result.problem("taken as needed");
         }
         Quantity q = null;
@@ -69,7 +71,8 @@ public final class Dosing {
                 break;
             }
         }
-        if (q == null || !q.hasValue()) {
+        Double amount = Units.valueOf(q);
+        if (amount == null) {
             return Result.problem("no dose quantity");
         }
         String unit = Units.unitOf(q);
@@ -77,7 +80,7 @@ public final class Dosing {
         if (mgPer == null) {
             return Result.problem("dose unit '" + (unit == null ? "" : unit) + "' is not a mass unit");
         }
-        double mg = q.getValue().doubleValue() * mgPer;
+        double mg = amount * mgPer;
         Double perWeek = perWeek(d.getTiming());
         if (perWeek == null) {
             return Result.problem("unknown timing");
@@ -93,10 +96,12 @@ public final class Dosing {
         }
         if (timing.hasRepeat()) {
             Timing.TimingRepeatComponent r = timing.getRepeat();
-            int frequency = r.hasFrequency() ? r.getFrequency() : 1;
-            if (r.hasPeriod() && r.hasPeriodUnit()) {
+            // read the elements' values: an element may carry only an extension and no value
+            Integer frequencyValue = r.getFrequencyElement().getValue();
+            int frequency = frequencyValue != null ? frequencyValue : 1;
+            if (r.getPeriodElement().getValue() != null && r.hasPeriodUnit()) {
                 Double unitDays = days(r.getPeriodUnit());
-                double period = r.getPeriod().doubleValue();
+                double period = r.getPeriodElement().getValue().doubleValue();
                 if (unitDays != null && period > 0) {
                     double perWeek = frequency * 7.0 / (period * unitDays);
                     // "once a day, on Monday and Thursday": the days of the week limit the frequency
