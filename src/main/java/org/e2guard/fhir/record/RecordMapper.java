@@ -59,8 +59,9 @@ public final class RecordMapper {
 
     /** A draft MedicationRequest under review (CDS order hooks) as input for rule O1; empty if not a recognised drug. */
     public Optional<DraftOrder> draftOrder(MedicationRequest draft, ResourceIndex index, String ref) {
-        return terminology.drug(medicationCode(draft.getMedication(), draft, index)).map(m -> {
-            Dosing.Result dose = Dosing.weekly(draft.getDosageInstruction());
+        CodeableConcept code = medicationCode(draft.getMedication(), draft, index);
+        return terminology.drug(code).map(m -> {
+            Dosing.Result dose = Dosing.weekly(draft.getDosageInstruction(), Dosing.mgPerTablet(code));
             return new DraftOrder(ref, m.ingredient(), dose.dose(), m.byName());
         });
     }
@@ -290,7 +291,8 @@ public final class RecordMapper {
 
         private void statement(MedicationStatement m) {
             String ref = index.refOf(m);
-            Optional<Terminology.DrugMatch> drug = terminology.drug(medicationCode(m.getMedication(), m, index));
+            CodeableConcept code = medicationCode(m.getMedication(), m, index);
+            Optional<Terminology.DrugMatch> drug = terminology.drug(code);
             if (drug.isEmpty()) {
                 return;
             }
@@ -324,12 +326,13 @@ public final class RecordMapper {
                 warn(ref, "MedicationStatement.effective[x]", "Ignored: no effective time, so the exposure cannot be placed.");
                 return;
             }
-            exposure(ref, drug.get(), start, end, current, m.getDosage());
+            exposure(ref, drug.get(), start, end, current, m.getDosage(), code);
         }
 
         private void request(MedicationRequest m) {
             String ref = index.refOf(m);
-            Optional<Terminology.DrugMatch> drug = terminology.drug(medicationCode(m.getMedication(), m, index));
+            CodeableConcept code = medicationCode(m.getMedication(), m, index);
+            Optional<Terminology.DrugMatch> drug = terminology.drug(code);
             if (drug.isEmpty()) {
                 return;
             }
@@ -371,7 +374,7 @@ public final class RecordMapper {
             if (end == null && !current && m.getDispenseRequest().hasExpectedSupplyDuration()) {
                 end = plus(start, m.getDispenseRequest().getExpectedSupplyDuration());
             }
-            exposure(ref, drug.get(), start, end, current, m.getDosageInstruction());
+            exposure(ref, drug.get(), start, end, current, m.getDosageInstruction(), code);
         }
 
         private void administration(MedicationAdministration m) {
@@ -402,8 +405,8 @@ public final class RecordMapper {
         }
 
         private void exposure(String ref, Terminology.DrugMatch drug, Instant start, Instant end, boolean current,
-                              List<Dosage> dosage) {
-            Dosing.Result dose = Dosing.weekly(dosage);
+                              List<Dosage> dosage, CodeableConcept code) {
+            Dosing.Result dose = Dosing.weekly(dosage, Dosing.mgPerTablet(code));
             exposures.add(new Exposure(ref, drug.ingredient(), start, end, current, drug.byName(), dose.dose(), dose.problem()));
         }
 

@@ -213,6 +213,10 @@ class RecordMapperTest {
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"BID\"}]}} | 0.5 | 7.0",
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"QD\"}]}} | 1 | 7.0",
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"QOD\"}]}} | 1 | 3.5",
+            "{\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/v3/GTSAbbreviation\",\"code\":\"BID\"}]}} | 0.5 | 7.0",
+            "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/timing-abbreviation\",\"code\":\"BID\"}]}} | 0.25 | 3.5",
+            "{\"code\":{\"coding\":[{\"code\":\"TID\"}]}} | 1 | 21.0",
+            "{\"code\":{\"text\":\"bid\"}} | 0.5 | 7.0",
     })
     void weeklyDoseFromTimingRepeatOrCode(String timing, String mg, double weekly) {
         Exposure e = map(statement("active", ANASTROZOLE, "\"effectivePeriod\":{\"start\":\"2024-03-01\"}", dose(mg, timing)))
@@ -424,5 +428,18 @@ class RecordMapperTest {
                 .record().exposures().get(0);
         assertEquals(Ingredient.TESTOSTERONE, e.ingredient());
         assertTrue(e.matchedByName());
+    }
+
+    @Test
+    void aDoseInTabletsOfAProductWithAFixedStrengthIsADoseInMg() {
+        String tablets = "{\"doseAndRate\":[{\"doseQuantity\":{\"value\":1,\"unit\":\"tablet\",\"system\":\"http://snomed.info/sct\",\"code\":\"732936001\"}}],"
+                + "\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}";
+        String scd = "{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"199224\"}]}";
+        assertEquals(7.0, map(statement("active", scd, "\"effectiveDateTime\":\"2024-03-01\"", tablets))
+                .record().exposures().get(0).dose().mgPerWeek(), 1e-9);
+        Exposure ingredientOnly = map(statement("active", ANASTROZOLE, "\"effectiveDateTime\":\"2024-03-01\"", tablets))
+                .record().exposures().get(0);
+        assertNull(ingredientOnly.dose(), "the ingredient code says nothing about the tablet's strength");
+        assertTrue(ingredientOnly.doseProblem().contains("not a mass unit"));
     }
 }
