@@ -19,8 +19,11 @@ public record Finding(Rule rule, Severity severity, String patientRef, String ru
                       List<Observed> values, String threshold, Window window, List<String> evidence,
                       List<String> implicated, List<Action> actions, List<Source> sources, List<String> notes) {
 
+    /** RULES.md §5: a one-line summary of at most 140 characters. */
+    public static final int SUMMARY_MAX = 140;
+
     public Finding {
-        if (summary.length() > 140) {
+        if (summary.length() > SUMMARY_MAX) {
             throw new IllegalArgumentException("summary longer than 140 characters: " + summary);
         }
         values = List.copyOf(values);

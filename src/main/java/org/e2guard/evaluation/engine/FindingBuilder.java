@@ -104,6 +104,9 @@ final class FindingBuilder {
     }
 
     Finding build() {
+        // the summary is built from input values; shorten rather than fail on an odd one
+        String summary = this.summary.length() <= Finding.SUMMARY_MAX ? this.summary
+                : this.summary.substring(0, Finding.SUMMARY_MAX - 3) + "...";
         return new Finding(rule, severity, patientRef, rulesetVersion, summary, values, threshold, window,
                 List.copyOf(evidence), List.copyOf(implicated), List.copyOf(actions), List.copyOf(sources),
                 List.copyOf(notes));

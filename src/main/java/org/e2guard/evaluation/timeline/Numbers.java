@@ -1,6 +1,7 @@
 package org.e2guard.evaluation.timeline;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 
 /** Number formatting for human-readable detail text: up to 3 significant decimals, no trailing zeros. */
@@ -12,7 +13,12 @@ public final class Numbers {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             return Double.toString(value);
         }
-        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+        if (Math.abs(value) >= 1e9) {
+            // no plausible clinical value is this large: keep it short (4 significant digits,
+            // scientific) so that a nonsense input cannot push a summary past its length limit
+            return BigDecimal.valueOf(value).round(new MathContext(4)).stripTrailingZeros().toString();
+        }
+        if (value == Math.rint(value)) {
             return Long.toString((long) value);
         }
         BigDecimal d = BigDecimal.valueOf(value).setScale(Math.abs(value) >= 100 ? 1 : 3, RoundingMode.HALF_UP)

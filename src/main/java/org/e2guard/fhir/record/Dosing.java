@@ -19,6 +19,12 @@ import org.hl7.fhir.r4.model.Timing;
  */
 public final class Dosing {
     static final String GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation";
+    /**
+     * The systems the same abbreviations arrive under: R4's, the STU3-era URL still sent by older
+     * interfaces, and the FHIR code system that succeeded it. Same codes, same meaning.
+     */
+    static final java.util.Set<String> GTS_SYSTEMS = java.util.Set.of(GTS, "http://hl7.org/fhir/v3/GTSAbbreviation",
+            "http://terminology.hl7.org/CodeSystem/timing-abbreviation");
     private static final double DAYS_PER_MONTH = 365.25 / 12;
 
     /** GTS abbreviations as administrations per week. */
@@ -38,7 +44,40 @@ public final class Dosing {
     private Dosing() {
     }
 
+    static final String RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm";
+
+    /**
+     * Product codes whose strength is fixed by the code itself (TERMINOLOGY.md): a dose counted in
+     * tablets of these is a dose in mg. RxNorm SCD 199224 is anastrozole 1 mg oral tablet.
+     */
+    private static final Map<String, Double> MG_PER_TABLET = Map.of("199224", 1.0);
+
+    /** Units that count tablets: UCUM annotations and the plain words. */
+    private static final java.util.Set<String> TABLET_UNITS = java.util.Set.of("tablet", "tablets", "tab", "tabs",
+            "{tablet}", "{tablets}", "{tab}", "{tbl}");
+
+    /** Milligrams per tablet when the medication code fixes the strength, else null. */
+    public static Double mgPerTablet(org.hl7.fhir.r4.model.CodeableConcept medication) {
+        if (medication == null) {
+            return null;
+        }
+        for (Coding c : medication.getCoding()) {
+            if (RXNORM.equals(c.getSystem()) && c.hasCode() && MG_PER_TABLET.containsKey(c.getCode())) {
+                return MG_PER_TABLET.get(c.getCode());
+            }
+        }
+        return null;
+    }
+
     public static Result weekly(List<Dosage> dosages) {
+        return weekly(dosages, null);
+    }
+
+    /**
+     * @param mgPerTablet the strength of one tablet when the product code fixes it, else null
+     *                    (then a dose in tablets has no mass and gives no weekly dose)
+     */
+    public static Result weekly(List<Dosage> dosages, Double mgPerTablet) {
         if (dosages == null || dosages.isEmpty()) {
             return Result.problem("no dosage");
         }
@@ -48,7 +87,7 @@ public final class Dosing {
         double total = 0;
         List<String> reported = new ArrayList<>();
         for (Dosage d : dosages) {
-            Result line = line(d);
+            Result line = line(d, mgPerTablet);
             if (line.dose == null) {
                 return line;
             }
@@ -58,8 +97,10 @@ public final class Dosing {
         return new Result(new WeeklyDose(total, String.join(" + ", reported)), null);
     }
 
-    private static Result line(Dosage d) {
-        if (d.hasAsNeededBooleanType() && d.getAsNeededBooleanType().booleanValue() || d.hasAsNeededCodeableConcept()) {
+    private static Result line(Dosage d, Double mgPerTablet) {
+        // Boolean.TRUE.equals: an asNeededBoolean may carry only an extension and no value
+        if (d.hasAsNeededBooleanType() && Boolean.TRUE.equals(d.getAsNeededBooleanType().getValue())
+                || d.hasAsNeededCodeableConcept()) {
             return Result.problem("taken as needed");
         }
         Quantity q = null;
@@ -69,15 +110,20 @@ public final class Dosing {
                 break;
             }
         }
-        if (q == null || !q.hasValue()) {
+        Double amount = Units.valueOf(q);
+        if (amount == null) {
             return Result.problem("no dose quantity");
         }
         String unit = Units.unitOf(q);
         Double mgPer = Units.milligrams(unit);
+        if (mgPer == null && mgPerTablet != null && unit != null
+                && TABLET_UNITS.contains(unit.trim().toLowerCase(java.util.Locale.ROOT))) {
+            mgPer = mgPerTablet;
+        }
         if (mgPer == null) {
             return Result.problem("dose unit '" + (unit == null ? "" : unit) + "' is not a mass unit");
         }
-        double mg = q.getValue().doubleValue() * mgPer;
+        double mg = amount * mgPer;
         Double perWeek = perWeek(d.getTiming());
         if (perWeek == null) {
             return Result.problem("unknown timing");
@@ -93,10 +139,12 @@ public final class Dosing {
         }
         if (timing.hasRepeat()) {
             Timing.TimingRepeatComponent r = timing.getRepeat();
-            int frequency = r.hasFrequency() ? r.getFrequency() : 1;
-            if (r.hasPeriod() && r.hasPeriodUnit()) {
+            // read the elements' values: an element may carry only an extension and no value
+            Integer frequencyValue = r.getFrequencyElement().getValue();
+            int frequency = frequencyValue != null ? frequencyValue : 1;
+            if (r.getPeriodElement().getValue() != null && r.hasPeriodUnit()) {
                 Double unitDays = days(r.getPeriodUnit());
-                double period = r.getPeriod().doubleValue();
+                double period = r.getPeriodElement().getValue().doubleValue();
                 if (unitDays != null && period > 0) {
                     double perWeek = frequency * 7.0 / (period * unitDays);
                     // "once a day, on Monday and Thursday": the days of the week limit the frequency
@@ -113,9 +161,14 @@ public final class Dosing {
         }
         if (timing.hasCode()) {
             for (Coding c : timing.getCode().getCoding()) {
-                if ((!c.hasSystem() || GTS.equals(c.getSystem())) && c.hasCode() && CODES.containsKey(c.getCode())) {
+                if ((!c.hasSystem() || GTS_SYSTEMS.contains(c.getSystem())) && c.hasCode() && CODES.containsKey(c.getCode())) {
                     return CODES.get(c.getCode());
                 }
+            }
+            // a code sent as text only ("BID"): the abbreviation itself, exactly, nothing fuzzier
+            String text = timing.getCode().getText();
+            if (!timing.getCode().hasCoding() && text != null && CODES.containsKey(text.trim().toUpperCase(java.util.Locale.ROOT))) {
+                return CODES.get(text.trim().toUpperCase(java.util.Locale.ROOT));
             }
         }
         return null;

@@ -59,8 +59,9 @@ public final class RecordMapper {
 
     /** A draft MedicationRequest under review (CDS order hooks) as input for rule O1; empty if not a recognised drug. */
     public Optional<DraftOrder> draftOrder(MedicationRequest draft, ResourceIndex index, String ref) {
-        return terminology.drug(medicationCode(draft.getMedication(), draft, index)).map(m -> {
-            Dosing.Result dose = Dosing.weekly(draft.getDosageInstruction());
+        CodeableConcept code = medicationCode(draft.getMedication(), draft, index);
+        return terminology.drug(code).map(m -> {
+            Dosing.Result dose = Dosing.weekly(draft.getDosageInstruction(), Dosing.mgPerTablet(code));
             return new DraftOrder(ref, m.ingredient(), dose.dose(), m.byName());
         });
     }
@@ -99,11 +100,16 @@ public final class RecordMapper {
         }
 
         Mapped map() {
+            // reports first: a result without its own time takes the report's, so it must not be
+            // met (and dropped for lack of a time) as a plain Observation before its report
+            for (Resource r : group.resources()) {
+                if (r instanceof DiagnosticReport d) {
+                    report(d);
+                }
+            }
             for (Resource r : group.resources()) {
                 if (r instanceof Observation o) {
                     observation(o, null);
-                } else if (r instanceof DiagnosticReport d) {
-                    report(d);
                 } else if (r instanceof MedicationStatement m) {
                     statement(m);
                 } else if (r instanceof MedicationRequest m) {
@@ -172,18 +178,30 @@ public final class RecordMapper {
                 context.add(new ClinicalContext(ref, ctx.get().kind(), ctx.get().label(), time));
                 return;
             }
-            if (!o.hasValueQuantity() || !o.getValueQuantity().hasValue()) {
+            Double number = o.hasValueQuantity() ? Units.valueOf(o.getValueQuantity()) : null;
+            if (number == null) {
                 warn(ref, "Observation.value[x]", "Ignored: no numeric value (valueQuantity).");
                 return;
             }
             Quantity q = o.getValueQuantity();
             String unit = Units.unitOf(q);
-            Bound.Comparator comparator = Bound.Comparator.fromFhir(q.hasComparator() ? q.getComparator().toCode() : null);
-            double value = q.getValue().doubleValue();
+            Quantity.QuantityComparator qc = q.getComparatorElement().getValue();
+            if (q.hasComparatorElement() && (qc == null || qc == Quantity.QuantityComparator.NULL)) {
+                // a comparator e2guard cannot read could make the value a bound: never guess it is exact
+                warn(ref, "Observation.valueQuantity.comparator", "Ignored: the comparator is not one of <, <=, >, >=.");
+                return;
+            }
+            Bound.Comparator comparator = Bound.Comparator.fromFhir(qc == null ? null : qc.toCode());
+            double value = number;
             // the value exactly as the source wrote it ("14.0", "<5"), with its unit
             String reported = comparator.symbol() + q.getValueElement().getValueAsString() + (unit == null ? "" : " " + unit);
             if (lab.isPresent()) {
                 Terminology.LabMatch m = lab.get();
+                if (value < 0) {
+                    warn(ref, "Observation.valueQuantity.value", "Ignored: a negative " + m.concept().label()
+                            + " is not a measurement.");
+                    return;
+                }
                 Double factor = Units.factor(m.concept(), unit);
                 if (factor == null) {
                     warn(ref, "Observation.valueQuantity.code", "Ignored: " + m.concept().label() + " unit '"
@@ -204,6 +222,10 @@ public final class RecordMapper {
                 }
                 if (comparator != Bound.Comparator.EXACT) {
                     warn(ref, "Observation.valueQuantity.comparator", "Ignored: a DXA value must be exact.");
+                    return;
+                }
+                if (m.kind() == DxaResult.Kind.BMD && value <= 0) {
+                    warn(ref, "Observation.valueQuantity.value", "Ignored: a bone mineral density must be above 0 g/cm2.");
                     return;
                 }
                 LocalDate date = o.hasEffectiveDateTimeType() ? FhirTime.localDate(o.getEffectiveDateTimeType())
@@ -241,7 +263,8 @@ public final class RecordMapper {
                 }
             }
             for (Observation.ObservationReferenceRangeComponent rr : o.getReferenceRange()) {
-                if (rr.hasHigh() && rr.getHigh().hasValue() && value > rr.getHigh().getValue().doubleValue()
+                Double high = rr.hasHigh() ? Units.valueOf(rr.getHigh()) : null;
+                if (high != null && value > high
                         && (!rr.getHigh().hasCode() || rr.getHigh().getCode().equals(o.getValueQuantity().getCode()))) {
                     return true;
                 }
@@ -268,7 +291,8 @@ public final class RecordMapper {
 
         private void statement(MedicationStatement m) {
             String ref = index.refOf(m);
-            Optional<Terminology.DrugMatch> drug = terminology.drug(medicationCode(m.getMedication(), m, index));
+            CodeableConcept code = medicationCode(m.getMedication(), m, index);
+            Optional<Terminology.DrugMatch> drug = terminology.drug(code);
             if (drug.isEmpty()) {
                 return;
             }
@@ -302,12 +326,13 @@ public final class RecordMapper {
                 warn(ref, "MedicationStatement.effective[x]", "Ignored: no effective time, so the exposure cannot be placed.");
                 return;
             }
-            exposure(ref, drug.get(), start, end, current, m.getDosage());
+            exposure(ref, drug.get(), start, end, current, m.getDosage(), code);
         }
 
         private void request(MedicationRequest m) {
             String ref = index.refOf(m);
-            Optional<Terminology.DrugMatch> drug = terminology.drug(medicationCode(m.getMedication(), m, index));
+            CodeableConcept code = medicationCode(m.getMedication(), m, index);
+            Optional<Terminology.DrugMatch> drug = terminology.drug(code);
             if (drug.isEmpty()) {
                 return;
             }
@@ -349,7 +374,7 @@ public final class RecordMapper {
             if (end == null && !current && m.getDispenseRequest().hasExpectedSupplyDuration()) {
                 end = plus(start, m.getDispenseRequest().getExpectedSupplyDuration());
             }
-            exposure(ref, drug.get(), start, end, current, m.getDosageInstruction());
+            exposure(ref, drug.get(), start, end, current, m.getDosageInstruction(), code);
         }
 
         private void administration(MedicationAdministration m) {
@@ -380,8 +405,8 @@ public final class RecordMapper {
         }
 
         private void exposure(String ref, Terminology.DrugMatch drug, Instant start, Instant end, boolean current,
-                              List<Dosage> dosage) {
-            Dosing.Result dose = Dosing.weekly(dosage);
+                              List<Dosage> dosage, CodeableConcept code) {
+            Dosing.Result dose = Dosing.weekly(dosage, Dosing.mgPerTablet(code));
             exposures.add(new Exposure(ref, drug.ingredient(), start, end, current, drug.byName(), dose.dose(), dose.problem()));
         }
 
@@ -409,8 +434,12 @@ public final class RecordMapper {
         }
     }
 
+    /** 200 years: an expected supply longer than this is an input error, not an end date. */
+    private static final double MAX_SUPPLY_SECONDS = 200 * 365.25 * 86400;
+
     private static Instant plus(Instant start, Duration d) {
-        if (!d.hasValue() || !d.hasCode()) {
+        Double amount = Units.valueOf(d);
+        if (amount == null || !d.hasCode()) {
             return null;
         }
         double days = switch (d.getCode()) {
@@ -423,6 +452,11 @@ public final class RecordMapper {
         if (Double.isNaN(days)) {
             return null;
         }
-        return start.plusSeconds((long) (d.getValue().doubleValue() * days * 86400));
+        double seconds = amount * days * 86400;
+        // a supply beyond any lifetime (or negative) says nothing about when exposure ended
+        if (!(seconds >= 0 && seconds < MAX_SUPPLY_SECONDS)) {
+            return null;
+        }
+        return start.plusSeconds((long) seconds);
     }
 }

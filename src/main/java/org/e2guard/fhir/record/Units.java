@@ -38,6 +38,19 @@ public final class Units {
         return FACTORS.get(concept).get(unit.trim().toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * The numeric value of a quantity, or null when it has none that can be compared: absent (an
+     * element may carry only an extension, which HAPI reports as "has value"), or too large for a
+     * double.
+     */
+    public static Double valueOf(org.hl7.fhir.r4.model.Quantity q) {
+        if (q == null || q.getValueElement().getValue() == null) {
+            return null;
+        }
+        double v = q.getValueElement().getValue().doubleValue();
+        return Double.isFinite(v) ? v : null;
+    }
+
     /** The unit of a quantity: its UCUM code, else its human-readable unit text. */
     public static String unitOf(org.hl7.fhir.r4.model.Quantity q) {
         if (q.hasCode() && (!q.hasSystem() || UCUM.equals(q.getSystem()))) {

@@ -58,16 +58,20 @@ public final class Terminology {
             Map.entry("testosterone-products", Ingredient.TESTOSTERONE),
             Map.entry("glucocorticoids", Ingredient.GLUCOCORTICOID));
 
-    /** Fallback names (ingredient and common brand), matched as whole words in display or text. */
+    /**
+     * Fallback names (ingredient and common brand), matched as whole words in display or text;
+     * testosterone as any name containing it (RULES.md §1: "an ingredient name containing
+     * 'testosterone'", e.g. methyltestosterone).
+     */
     private static final List<Map.Entry<Pattern, Ingredient>> DRUG_NAMES = Stream.of(
-                    Map.entry("anastrozole", Ingredient.ANASTROZOLE),
-                    Map.entry("arimidex", Ingredient.ANASTROZOLE),
-                    Map.entry("letrozole", Ingredient.LETROZOLE),
-                    Map.entry("femara", Ingredient.LETROZOLE),
-                    Map.entry("exemestane", Ingredient.EXEMESTANE),
-                    Map.entry("aromasin", Ingredient.EXEMESTANE),
+                    Map.entry("\\banastrozole\\b", Ingredient.ANASTROZOLE),
+                    Map.entry("\\barimidex\\b", Ingredient.ANASTROZOLE),
+                    Map.entry("\\bletrozole\\b", Ingredient.LETROZOLE),
+                    Map.entry("\\bfemara\\b", Ingredient.LETROZOLE),
+                    Map.entry("\\bexemestane\\b", Ingredient.EXEMESTANE),
+                    Map.entry("\\baromasin\\b", Ingredient.EXEMESTANE),
                     Map.entry("testosterone", Ingredient.TESTOSTERONE))
-            .map(e -> Map.entry(Pattern.compile("\\b" + e.getKey() + "\\b", Pattern.CASE_INSENSITIVE), e.getValue()))
+            .map(e -> Map.entry(Pattern.compile(e.getKey(), Pattern.CASE_INSENSITIVE), e.getValue()))
             .toList();
 
     private static final List<Map.Entry<String, ClinicalContext.Kind>> CONTEXT = List.of(

@@ -461,4 +461,15 @@ class EngineRulesTest {
         }
         return out;
     }
+
+    @Test
+    void extremeValuesKeepSummariesShortInsteadOfFailing() {
+        Records r = Records.male().testosterone("2024-01-01").anastrozole("2024-03-01", 3.0e12)
+                .spine("2024-02-15", 1.1, -0.4).spine("2025-10-01", 1.0e-300, -7.5e200)
+                .labsUpToDate("2026-05-01").e2("2026-05-01", 27);
+        Evaluation e = ENGINE.evaluate(r.build(), AS_OF);
+        assertEquals(Map.of("AI_DOSE_ABOVE_TYPICAL", "high", "BMD_OSTEOPOROSIS", "high", "BMD_DECLINE", "high"), findings(e));
+        e.findings().forEach(f -> assertTrue(f.summary().length() <= Finding.SUMMARY_MAX, f.summary()));
+        assertTrue(e.findings().stream().anyMatch(f -> f.summary().contains("3E+12")), "large numbers in short form");
+    }
 }

@@ -213,6 +213,10 @@ class RecordMapperTest {
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"BID\"}]}} | 0.5 | 7.0",
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"QD\"}]}} | 1 | 7.0",
             "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation\",\"code\":\"QOD\"}]}} | 1 | 3.5",
+            "{\"code\":{\"coding\":[{\"system\":\"http://hl7.org/fhir/v3/GTSAbbreviation\",\"code\":\"BID\"}]}} | 0.5 | 7.0",
+            "{\"code\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/timing-abbreviation\",\"code\":\"BID\"}]}} | 0.25 | 3.5",
+            "{\"code\":{\"coding\":[{\"code\":\"TID\"}]}} | 1 | 21.0",
+            "{\"code\":{\"text\":\"bid\"}} | 0.5 | 7.0",
     })
     void weeklyDoseFromTimingRepeatOrCode(String timing, String mg, double weekly) {
         Exposure e = map(statement("active", ANASTROZOLE, "\"effectivePeriod\":{\"start\":\"2024-03-01\"}", dose(mg, timing)))
@@ -344,5 +348,98 @@ class RecordMapperTest {
         assertEquals(1, g.notices().size(), "the observation of an unknown subject is reported");
         assertEquals("Observation/1c8b1356-fdce-5b8f-9058-ad7534990792", index.refOf(index.resources().get(1)),
                 "a resource without id is referred to by its urn:uuid");
+    }
+
+    // ---- review fixes (docs/CLINICAL-LOGIC.md, "Review") ----------------------------------------
+
+    @Test
+    void dxaResultsWithoutTheirOwnTimeTakeTheReportsWhateverTheInputOrder() {
+        String bmd = obs("bmd", "24966-4", "final", quantity("0.89", "g/cm2"), null);
+        String t = obs("t", "38267-1", "final", quantity("-2.6", "1"), null);
+        String report = """
+                {"resourceType":"DiagnosticReport","id":"dxa","status":"final","subject":{"reference":"Patient/p1"},
+                 "code":{"coding":[{"system":"http://loinc.org","code":"38269-7"}]},"effectiveDateTime":"2025-10-01",
+                 "result":[{"reference":"Observation/bmd"},{"reference":"Observation/t"}]}""";
+        for (Result r : List.of(map(bmd, t, report), map(report, bmd, t))) {
+            assertEquals(2, r.record().dxa().size(), "results listed before their report are not lost");
+            assertTrue(r.record().dxa().stream().allMatch(d -> d.date().equals(LocalDate.parse("2025-10-01"))));
+            assertFalse(r.warned("no effective time"));
+        }
+    }
+
+    @Test
+    void negativeConcentrationsAndNonPositiveBmdAreNotMeasurements() {
+        Result r = map(obs("e2", "35384-7", "final", quantity("-3", "pg/mL"), DATE),
+                obs("bmd", "24966-4", "final", quantity("0", "g/cm2"), DATE),
+                obs("t", "38267-1", "final", quantity("-3.1", "1"), DATE));
+        assertEquals(0, r.record().labs().size());
+        assertTrue(r.warned("negative estradiol"));
+        assertEquals(1, r.record().dxa().size(), "a negative T-score is a score, kept");
+        assertTrue(r.warned("bone mineral density must be above 0"));
+    }
+
+    @Test
+    void valuesTooLargeForADoubleOrPresentOnlyAsAnExtensionAreNotNumbers() {
+        Result r = map(obs("e2", "35384-7", "final", quantity("1" + "0".repeat(400), "pg/mL"), DATE),
+                obs("e2b", "35384-7", "final", "\"valueQuantity\":{\"_value\":{\"extension\":[{\"url\":\"http://x\",\"valueString\":\"x\"}]},\"code\":\"pg/mL\",\"system\":\"http://unitsofmeasure.org\"}", DATE));
+        assertEquals(0, r.record().labs().size());
+        assertEquals(2, r.notices().stream().filter(n -> n.message().contains("no numeric value")).count());
+    }
+
+    @Test
+    void aComparatorThatCannotBeReadMakesTheValueUnusable() {
+        Result r = map(obs("e2", "35384-7", "final",
+                "\"valueQuantity\":{\"value\":12,\"_comparator\":{\"extension\":[{\"url\":\"http://x\",\"valueString\":\"x\"}]},\"code\":\"pg/mL\",\"system\":\"http://unitsofmeasure.org\"}", DATE));
+        assertEquals(0, r.record().labs().size());
+        assertTrue(r.warned("comparator"));
+    }
+
+    @Test
+    void dosageElementsWithOnlyAnExtensionGiveNoDoseInsteadOfFailing() {
+        String ext = "{\"extension\":[{\"url\":\"http://x\",\"valueString\":\"x\"}]}";
+        Exposure e = map(statement("active", ANASTROZOLE, "\"effectivePeriod\":{\"start\":\"2024-03-01\"}",
+                "{\"_asNeededBoolean\":" + ext + ",\"doseAndRate\":[{\"doseQuantity\":{\"value\":1,\"unit\":\"mg\"}}],"
+                        + "\"timing\":{\"repeat\":{\"_frequency\":" + ext + ",\"_period\":" + ext + ",\"periodUnit\":\"d\"}}}"))
+                .record().exposures().get(0);
+        assertNull(e.dose());
+        assertEquals("unknown timing", e.doseProblem());
+        Exposure f = map(statement("active", ANASTROZOLE, "\"effectivePeriod\":{\"start\":\"2024-03-01\"}",
+                "{\"doseAndRate\":[{\"doseQuantity\":{\"_value\":" + ext + ",\"unit\":\"mg\"}}],"
+                        + "\"timing\":{\"repeat\":{\"_frequency\":" + ext + ",\"period\":1,\"periodUnit\":\"d\"}}}"))
+                .record().exposures().get(0);
+        assertEquals("no dose quantity", f.doseProblem());
+    }
+
+    @Test
+    void anExpectedSupplyBeyondAnyLifetimeGivesNoEndDate() {
+        Result r = map("""
+                {"resourceType":"MedicationRequest","id":"rx","status":"completed","intent":"order","subject":{"reference":"Patient/p1"},
+                 "medicationCodeableConcept":%s,"authoredOn":"2024-01-01",
+                 "dispenseRequest":{"expectedSupplyDuration":{"value":1e300,"system":"http://unitsofmeasure.org","code":"a"}}}"""
+                .formatted(ANASTROZOLE));
+        Exposure e = r.record().exposures().get(0);
+        assertNull(e.end(), "counts on its start date only");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Methyltestosterone 10 mg capsule", "TESTOSTERONE-UNDECANOATE", "testosterone cypionate"})
+    void testosteroneByAnyNameContainingIt(String text) {
+        Exposure e = map(statement("active", "{\"text\":\"" + text + "\"}", "\"effectiveDateTime\":\"2024-03-01\"", null))
+                .record().exposures().get(0);
+        assertEquals(Ingredient.TESTOSTERONE, e.ingredient());
+        assertTrue(e.matchedByName());
+    }
+
+    @Test
+    void aDoseInTabletsOfAProductWithAFixedStrengthIsADoseInMg() {
+        String tablets = "{\"doseAndRate\":[{\"doseQuantity\":{\"value\":1,\"unit\":\"tablet\",\"system\":\"http://snomed.info/sct\",\"code\":\"732936001\"}}],"
+                + "\"timing\":{\"repeat\":{\"frequency\":1,\"period\":1,\"periodUnit\":\"d\"}}}";
+        String scd = "{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"199224\"}]}";
+        assertEquals(7.0, map(statement("active", scd, "\"effectiveDateTime\":\"2024-03-01\"", tablets))
+                .record().exposures().get(0).dose().mgPerWeek(), 1e-9);
+        Exposure ingredientOnly = map(statement("active", ANASTROZOLE, "\"effectiveDateTime\":\"2024-03-01\"", tablets))
+                .record().exposures().get(0);
+        assertNull(ingredientOnly.dose(), "the ingredient code says nothing about the tablet's strength");
+        assertTrue(ingredientOnly.doseProblem().contains("not a mass unit"));
     }
 }

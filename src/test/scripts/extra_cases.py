@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""Writes the extra golden-style cases of src/test/resources/cases.
+
+Only the FHIR bundles are built here (to keep 30 bundles consistent); every expected finding
+list below is written by hand from RULES.md, never from running e2guard. The one-line reason
+for each is in src/test/resources/cases/README.md. Re-run after editing:
+    python3 src/test/scripts/extra_cases.py
+"""
+import json
+import os
+import uuid
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "cases")
+AS_OF = "2026-07-01T00:00:00Z"
+UCUM = "http://unitsofmeasure.org"
+LOINC = "http://loinc.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+
+
+class P:
+    """One patient's resources; subject references are Patient/<id> unless urn is set."""
+
+    def __init__(self, pid, gender="male", birth="1968-04-02", with_patient=True):
+        self.pid = pid
+        self.urn = None
+        self.res = []
+        self.n = 0
+        if with_patient:
+            self.res.append({"resourceType": "Patient", "id": pid, "gender": gender, "birthDate": birth})
+
+    def subject(self):
+        return {"reference": self.urn or f"Patient/{self.pid}"}
+
+    def _id(self, stem):
+        self.n += 1
+        return f"{self.pid}-{stem}{self.n}"
+
+    def add(self, r):
+        self.res.append(r)
+        return r
+
+    # --- medications -------------------------------------------------------------------
+    @staticmethod
+    def dose(mg, freq=None, period=None, unit=None, code=None):
+        timing = {}
+        if freq is not None:
+            timing["repeat"] = {"frequency": freq, "period": period, "periodUnit": unit}
+        if code is not None:
+            timing["code"] = {"coding": [{"system": GTS, "code": code}]}
+        return [{"doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": UCUM, "code": "mg"}}],
+                 "timing": timing}]
+
+    def statement(self, concept, start, end=None, status="active", dosage=None, stem="ms"):
+        r = {"resourceType": "MedicationStatement", "id": self._id(stem), "status": status,
+             "medicationCodeableConcept": concept, "subject": self.subject(),
+             "effectivePeriod": {"start": start, **({"end": end} if end else {})}}
+        if dosage:
+            r["dosage"] = dosage
+        return self.add(r)
+
+    def trt(self, start="2024-01-01"):
+        return self.statement({"coding": [{"system": ATC, "code": "G03BA03", "display": "testosterone"}],
+                               "text": "Testosterone cypionate 200 mg/mL injection"}, start,
+                              dosage=self.dose(100, 1, 1, "wk"), stem="trt")
+
+    def anastrozole(self, start="2024-03-01", end=None, status="active", dosage=None):
+        return self.statement({"coding": [{"system": RXNORM, "code": "84857", "display": "anastrozole"}]}, start,
+                              end, status, dosage if dosage is not None else self.dose(0.5, 2, 1, "wk"), stem="ai")
+
+    def letrozole(self, start="2024-03-01"):
+        return self.statement({"coding": [{"system": ATC, "code": "L02BG04", "display": "letrozole"}]}, start,
+                              dosage=self.dose(2.5, 1, 1, "d"), stem="ai")
+
+    def exemestane(self, start="2024-03-01"):
+        return self.statement({"coding": [{"system": ATC, "code": "L02BG06", "display": "exemestane"}]}, start,
+                              dosage=self.dose(25, 1, 1, "d"), stem="ai")
+
+    # --- observations ------------------------------------------------------------------
+    def obs(self, loinc, value, unit, date, status="final", comparator=None, quantity=None, stem="obs", **extra):
+        q = quantity if quantity is not None else {"value": value, "unit": unit, "system": UCUM, "code": unit}
+        if comparator:
+            q = {"comparator": comparator, **q}
+        r = {"resourceType": "Observation", "id": self._id(stem), "status": status,
+             "code": {"coding": [{"system": LOINC, "code": loinc}]}, "subject": self.subject()}
+        if date:
+            r["effectiveDateTime"] = date
+        if q:
+            r["valueQuantity"] = q
+        r.update(extra)
+        return self.add(r)
+
+    def e2(self, value, date="2026-05-01", unit="pg/mL", loinc="35384-7", **kw):
+        return self.obs(loinc, value, unit, date, stem="e2-", **kw)
+
+    def vitd(self, value=34, date="2026-05-01", unit="ng/mL", loinc="62292-8"):
+        return self.obs(loinc, value, unit, date, stem="vitd-")
+
+    def calcium(self, value=9.4, date="2026-05-01", unit="mg/dL", loinc="17861-6"):
+        return self.obs(loinc, value, unit, date, stem="ca-")
+
+    def labs(self, date="2026-05-01"):
+        self.vitd(34, date)
+        self.calcium(9.4, date)
+
+    def spine(self, date, bmd, t=None):
+        self.obs("24966-4", bmd, "g/cm2", date, stem="bmd-")
+        if t is not None:
+            self.obs("38267-1", t, "1", date, stem="t-")
+
+    def hip(self, date, bmd, t=None):
+        self.obs("38261-4", bmd, "g/cm2", date, stem="hipbmd-")
+        if t is not None:
+            self.obs("38264-8", t, "1", date, stem="hipt-")
+
+    def quiet_dxa(self):
+        """Baseline before the AI and a recent normal scan: no B- or M1/M2 findings."""
+        self.spine("2024-02-15", 1.1, -0.4)
+        self.spine("2025-10-01", 1.095, -0.45)
+
+
+def quiet_male(pid="p1"):
+    """Male on TRT and anastrozole 0.5 mg twice weekly since 2024-03-01, DXA and labs up to date."""
+    p = P(pid)
+    p.trt()
+    p.anastrozole()
+    p.quiet_dxa()
+    p.labs()
+    return p
+
+
+def bundle(patients, kind="collection"):
+    entries = []
+    for p in patients:
+        for r in p.res:
+            if kind == "transaction":
+                full = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/" + r["resourceType"] + "/" + r["id"]))
+                entries.append({"fullUrl": full, "resource": r,
+                                "request": {"method": "POST", "url": r["resourceType"]}})
+            else:
+                entries.append({"fullUrl": f"http://ehr.example.org/fhir/{r['resourceType']}/{r['id']}", "resource": r})
+    return {"resourceType": "Bundle", "type": kind, "entry": entries}
+
+
+CASES = {}
+
+
+def case(name, patients, expected, kind="collection"):
+    CASES[name] = (bundle(patients, kind), [{"patient": f"Patient/{pid}", "rule": rule, "severity": sev}
+                                            for pid, rule, sev in expected])
+
+
+# ---- §1 scope and exposure ---------------------------------------------------------------
+p = P("p1")
+p.trt()
+p.add({"resourceType": "MedicationRequest", "id": "p1-ai-rx", "status": "active", "intent": "order",
+       "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "84857", "display": "anastrozole"}]},
+       "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-06-15",
+       "dosageInstruction": P.dose(0.5, 2, 1, "wk"),
+       "dispenseRequest": {"validityPeriod": {"start": "2024-03-01", "end": "2027-03-01"}}})
+p.quiet_dxa()
+p.labs()
+p.e2(15)
+case("x01-ai-medicationrequest-validityperiod", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1")
+p.trt()
+p.add({"resourceType": "MedicationRequest", "id": "p1-ai-rx", "status": "active", "intent": "order",
+       "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "84857", "display": "anastrozole"}]},
+       "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-05-15",
+       "dosageInstruction": P.dose(0.5, 2, 1, "wk")})
+p.quiet_dxa()
+p.labs()
+p.e2(12, "2026-05-01")
+case("x02-ai-medicationrequest-authoredon-only", [p], [])
+
+p = P("p1")
+p.trt()
+p.add({"resourceType": "MedicationRequest", "id": "p1-ai-rx", "status": "active", "intent": "order",
+       "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "199224",
+                                                 "display": "anastrozole 1 MG Oral Tablet"}]},
+       "subject": {"reference": "Patient/p1"}, "authoredOn": "2026-05-15",
+       "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": 1, "unit": "mg", "system": UCUM, "code": "mg"}}],
+                              "timing": {"repeat": {"boundsPeriod": {"start": "2024-03-01"},
+                                                    "frequency": 1, "period": 1, "periodUnit": "d"}}}]})
+p.quiet_dxa()
+p.labs()
+p.e2(14)
+case("x03-ai-medicationrequest-boundsperiod-daily", [p], [("p1", "E2_SUPPRESSED", "moderate"),
+                                                         ("p1", "AI_DOSE_ABOVE_TYPICAL", "high")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(dosage=P.dose(0.5, code="BID"))
+p.quiet_dxa()
+p.labs()
+p.e2(30)
+case("x04-timing-code-bid", [p], [("p1", "AI_DOSE_ABOVE_TYPICAL", "high")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(dosage=P.dose(0.25, code="BID"))
+p.quiet_dxa()
+p.labs()
+p.e2(30)
+case("x05-timing-code-bid-moderate", [p], [("p1", "AI_DOSE_ABOVE_TYPICAL", "moderate")])
+
+p = P("p1")
+p.trt()
+p.statement({"text": "Anastrozole 1 mg oral tablet"}, "2024-03-01", dosage=P.dose(0.5, 2, 1, "wk"), stem="ai")
+p.quiet_dxa()
+p.labs()
+p.e2(12)
+case("x06-ai-by-name-in-text", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole(start="2024-03-01", end="2026-05-02", status="completed", dosage=P.dose(1, 1, 1, "d"))
+p.quiet_dxa()
+p.calcium()
+p.vitd(18)
+case("x07-ai-completed-60-days-ago-in-scope", [p], [("p1", "VITD_LOW", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole(start="2024-03-01", end="2026-03-03", status="completed", dosage=P.dose(1, 1, 1, "d"))
+p.quiet_dxa()
+p.calcium()
+p.vitd(18)
+case("x08-ai-completed-120-days-ago-out-of-scope", [p], [])
+
+p = P("p1")
+p.trt()
+p.anastrozole(start="2025-01-01", end="2025-06-30", status="completed")
+p.anastrozole(start="2025-09-01")
+p.quiet_dxa()
+p.labs()
+p.e2(15, "2025-03-01")
+p.e2(14, "2026-05-01")
+case("x09-ai-courses-joined-by-short-gap", [p], [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(start="2025-01-01", end="2025-05-01", status="completed")
+p.anastrozole(start="2025-09-01")
+p.quiet_dxa()
+p.labs()
+p.e2(15, "2025-03-01")
+p.e2(14, "2026-05-01")
+case("x10-ai-courses-split-by-long-gap", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(status="on-hold")
+p.quiet_dxa()
+p.labs()
+p.e2(22)
+case("x11-ai-on-hold-counts-as-current", [p], [("p1", "E2_BORDERLINE", "low")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(status="entered-in-error")
+p.quiet_dxa()
+p.labs()
+p.e2(8)
+case("x12-ai-entered-in-error-never-counts", [p], [])
+
+# ---- §3 observations -----------------------------------------------------------------------
+p = quiet_male()
+p.e2(30, unit="pmol/L", loinc="14715-7")
+case("x13-e2-pmol-standard-suppressed", [p], [("p1", "E2_SUPPRESSED", "high")])
+
+p = quiet_male()
+p.e2(5, comparator="<")
+case("x14-e2-below-5-bound", [p], [("p1", "E2_SUPPRESSED", "high")])
+
+p = quiet_male()
+p.e2(25, comparator="<")
+case("x15-e2-below-25-bound-settles-nothing", [p], [])
+
+p = quiet_male()
+p.e2(None, quantity={"value": 22, "unit": "pg/ml"})
+case("x16-e2-unit-text-only", [p], [("p1", "E2_BORDERLINE", "low")])
+
+p = quiet_male()
+p.e2(15, "2026-04-01")
+p.e2(30, "2026-06-01", status="preliminary")
+case("x17-preliminary-e2-newer-than-final", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(30, "2025-06-01")
+p.e2(None, "2026-06-01", quantity={},
+     dataAbsentReason={"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                   "code": "error"}]})
+case("x18-e2-data-absent-reason", [p], [("p1", "E2_NOT_MONITORED", "moderate")])
+
+p = quiet_male()
+p.e2(30, date=None, issued="2026-05-03T09:00:00Z")
+p.e2(15, date=None, issued="2026-05-02T09:00:00Z")
+case("x19-e2-time-from-issued", [p], [])
+
+p = quiet_male()
+p.e2(15, "2026-05-01", issued="2026-05-03T09:00:00Z")
+p.e2(30, "2026-05-01", issued="2026-05-02T09:00:00Z")
+case("x20-e2-same-day-tie-broken-by-issued", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1")
+p.trt()
+p.anastrozole()
+p.quiet_dxa()
+p.vitd(34)
+p.calcium(2.35, unit="mmol/L", loinc="2000-8")
+p.e2(30)
+case("x21-calcium-in-mmol", [p], [])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole()
+p.quiet_dxa()
+p.calcium()
+p.vitd(25)
+case("x22-female-vitd-insufficient", [p], [("p1", "VITD_LOW", "low")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole()
+p.quiet_dxa()
+p.calcium()
+p.vitd(45, unit="nmol/L", loinc="14635-7")
+case("x23-vitd-d3-in-nmol-deficient", [p], [("p1", "VITD_LOW", "moderate")])
+
+p = P("p1")
+p.trt()
+p.anastrozole()
+p.quiet_dxa()
+p.calcium()
+p.vitd(34, "2025-05-01")
+p.e2(30)
+case("x24-vitd-older-than-12-months", [p], [("p1", "VITD_CA_OVERDUE", "low")])
+
+# ---- §4 E-rules ------------------------------------------------------------------------------
+p = quiet_male()
+p.e2(15, "2025-06-01")
+p.e2(15, "2026-03-01")
+p.e2(14, "2026-05-01")
+case("x25-two-newest-e2-under-90-days-apart", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(12, "2025-10-01")
+case("x26-old-suppressed-e2-and-overdue", [p], [("p1", "E2_SUPPRESSED", "moderate"),
+                                                 ("p1", "E2_NOT_MONITORED", "moderate")])
+
+p = P("p1")
+p.anastrozole()
+p.quiet_dxa()
+p.labs()
+p.e2(9)
+case("x27-male-on-ai-without-trt", [p], [("p1", "E2_SUPPRESSED", "high")])
+
+# ---- §4 B-rules ------------------------------------------------------------------------------
+p = P("p1", gender="female", birth="1963-09-12")
+p.letrozole()
+p.spine("2024-02-15", 0.95)
+p.add({"resourceType": "Observation", "id": "p1-dxa-bmd", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "24966-4"}]}, "subject": {"reference": "Patient/p1"},
+       "effectiveDateTime": "2026-06-01",
+       "valueQuantity": {"value": 0.94, "unit": "g/cm2", "system": UCUM, "code": "g/cm2"}})
+p.add({"resourceType": "Observation", "id": "p1-dxa-t", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "38267-1"}]}, "subject": {"reference": "Patient/p1"},
+       "effectiveDateTime": "2026-06-01",
+       "valueQuantity": {"value": -2.7, "unit": "1", "system": UCUM, "code": "1"}})
+p.add({"resourceType": "DiagnosticReport", "id": "p1-dxa-report", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "38269-7", "display": "DXA Bone density"}]},
+       "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-06-01",
+       "result": [{"reference": "Observation/p1-dxa-bmd"}, {"reference": "Observation/p1-dxa-t"}]})
+p.labs()
+case("x28-dxa-as-diagnosticreport", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.exemestane("2024-05-01")
+p.hip("2024-06-01", 0.900, -0.8)
+p.hip("2026-06-01", 0.865, -0.9)
+p.labs()
+case("x29-hip-only-decline", [p], [("p1", "BMD_DECLINE", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.exemestane("2024-05-01")
+p.hip("2024-06-01", 0.900, -0.8)
+p.hip("2026-06-01", 0.872, -0.9)
+p.labs()
+case("x30-hip-decline-below-lsc", [p], [])
+
+p = P("p1", birth="1986-01-01")
+p.trt()
+p.anastrozole()
+p.spine("2024-02-15", 0.95)
+p.spine("2026-01-15", 0.94, -2.6)
+p.obs("85394-5", -2.1, "1", "2026-01-15", stem="z-")
+p.labs()
+p.e2(30)
+case("x31-under-50-z-score-low", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = P("p1", birth="1986-01-01")
+p.trt()
+p.anastrozole()
+p.spine("2024-02-15", 0.95)
+p.spine("2026-01-15", 0.94, -1.8)
+p.obs("85394-5", -1.5, "1", "2026-01-15", stem="z-")
+p.labs()
+p.e2(30)
+case("x32-under-50-no-osteopenia", [p], [])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole(dosage=P.dose(1, 1, 1, "d"))
+p.spine("2024-02-15", 0.98, -1.5)
+p.labs()
+case("x33-osteopenia-and-dxa-overdue", [p], [("p1", "BMD_OSTEOPENIA", "moderate"), ("p1", "DXA_OVERDUE", "moderate")])
+
+# ---- whole-input shapes ------------------------------------------------------------------------
+p = P("p7", with_patient=False)
+p.anastrozole()
+p.spine("2024-02-15", 0.95, -2.2)
+p.spine("2025-10-01", 0.94, -2.7)
+p.labs()
+p.e2(9)
+case("x34-no-patient-resource", [p], [("p7", "BMD_OSTEOPOROSIS", "high")])
+
+a = P("pa")
+a.urn = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/Patient/pa"))
+a.trt()
+a.anastrozole()
+a.quiet_dxa()
+a.labs()
+a.e2(14)
+b = P("pb", gender="female", birth="1958-11-20")
+b.urn = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/Patient/pb"))
+b.letrozole("2025-01-01")
+b.labs()
+case("x35-transaction-two-patients", [a, b], [("pa", "E2_SUPPRESSED", "moderate"), ("pb", "DXA_NO_BASELINE", "moderate")],
+     kind="transaction")
+
+if __name__ == "__main__":
+    for name, (bnd, findings) in CASES.items():
+        with open(os.path.join(OUT, name + ".bundle.json"), "w") as f:
+            json.dump(bnd, f, indent=1)
+            f.write("\n")
+        with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
+            json.dump({"asOf": AS_OF, "findings": findings}, f, indent=1)
+            f.write("\n")
+    print(len(CASES), "cases written to", os.path.normpath(OUT))
