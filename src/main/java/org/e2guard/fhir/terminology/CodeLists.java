@@ -22,6 +22,8 @@ public final class CodeLists {
     /** "system|code" to the names (last URL segment) of the value sets holding it. */
     private final Map<String, Set<String>> byCoding = new HashMap<>();
     private final List<PrefixRule> prefixes = new ArrayList<>();
+    /** Value set name to its enumerated codes, in load order (what an EHR search or subscription can name). */
+    private final Map<String, List<Coding>> byValueSet = new HashMap<>();
 
     private record PrefixRule(String system, String prefix, String valueSet) {
     }
@@ -38,6 +40,7 @@ public final class CodeLists {
             String system = include.getSystem();
             for (ValueSet.ConceptReferenceComponent c : include.getConcept()) {
                 byCoding.computeIfAbsent(system + "|" + c.getCode(), k -> new HashSet<>()).add(name);
+                byValueSet.computeIfAbsent(name, k -> new ArrayList<>()).add(new Coding(system, c.getCode(), null));
             }
             for (ValueSet.ConceptSetFilterComponent f : include.getFilter()) {
                 if (ATC.equals(system) && f.getOp() == ValueSet.FilterOperator.ISA) {
@@ -76,6 +79,14 @@ public final class CodeLists {
             }
         }
         return out == null ? Set.of() : out;
+    }
+
+    /**
+     * The enumerated codes of a value set (system and code), including any a deployment added.
+     * Hierarchical (is-a) includes cannot be enumerated offline and are left out.
+     */
+    public List<Coding> codes(String valueSet) {
+        return byValueSet.getOrDefault(valueSet, List.of()).stream().map(Coding::copy).toList();
     }
 
     public boolean contains(String valueSet, CodeableConcept concept) {

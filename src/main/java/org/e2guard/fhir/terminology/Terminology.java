@@ -86,6 +86,11 @@ public final class Terminology {
         this.codes = codes;
     }
 
+    /** The code lists behind this terminology (e.g. to name codes in an EHR search or subscription). */
+    public CodeLists codeLists() {
+        return codes;
+    }
+
     public Optional<LabMatch> lab(CodeableConcept code) {
         Set<String> in = codes.memberships(code);
         // a sensitive code wins if a result carries both kinds of coding
