@@ -50,8 +50,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Control endpoints (for tests, the benchmark and the demo, over HTTP so that they work from
  * any class loader): {@code POST /control/down?on=true|false} makes every FHIR and token request
  * answer 503, {@code POST /control/delivery?on=...} switches subscription delivery,
- * {@code POST /control/token-expiry?seconds=N}, {@code POST /control/load} loads a Bundle (body)
- * into the main store, {@code GET /control/stats} returns counters as JSON.
+ * {@code POST /control/token-expiry?seconds=N}, {@code POST /control/load[?base=smart][&notify=false]} loads a
+ * Bundle (body) into the main (or SMART) store, {@code GET /control/stats} returns counters as JSON.
  *
  * <p>Run it alone: {@code java -cp <test classpath> org.e2guard.ehr.testserver.MemoryFhirServer [port] [bundle.json ...]}.
  */
@@ -74,6 +74,8 @@ public final class MemoryFhirServer implements AutoCloseable {
 
     private MemoryFhirServer(int requestedPort) throws Exception {
         ctx.getParserOptions().setOverrideResourceIdWithBundleEntryFullUrl(false);
+        // keep Provenance.target's version-specific references, as a server recording provenance must
+        ctx.getParserOptions().setStripVersionsFromReferences(false);
         delivery = new SubscriptionDelivery(store, FhirContext.forR4());
         jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
@@ -176,7 +178,7 @@ public final class MemoryFhirServer implements AutoCloseable {
                     case "/down" -> down = Boolean.parseBoolean(req.getParameter("on"));
                     case "/delivery" -> delivery.enabled(Boolean.parseBoolean(req.getParameter("on")));
                     case "/token-expiry" -> smart.expiresIn(Integer.parseInt(req.getParameter("seconds")));
-                    case "/load" -> store.load(ctx.newJsonParser().parseResource(Bundle.class,
+                    case "/load" -> ("smart".equals(req.getParameter("base")) ? smartStore : store).load(ctx.newJsonParser().parseResource(Bundle.class,
                             new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8)),
                             !"false".equals(req.getParameter("notify")));
                     default -> {
