@@ -65,13 +65,35 @@ public class PatientReevaluation implements JobHandler {
         }
         index.record(ehr.name(), context.get().resources());
         Evaluated e = evaluate(context.get(), asOf, door);
-        WritebackService.Result result = writeback.apply(ehr, job.key(), e.evaluation(), e.record(), asOf);
+        WritebackService.Result result = writeback.apply(ehr, job.key(), e.evaluation(), e::record, asOf);
         LOG.debugf("EHR %s outbox row %d: %d finding(s), %d write(s), %d resolved", ehr.name(), job.id(),
                 e.evaluation().findings().size(), result.written(), result.resolved());
     }
 
-    /** An evaluation and the timeline it was made from (the resolution text quotes the timeline). */
-    public record Evaluated(Evaluation evaluation, PatientRecord record, PatientGroup group) {
+    /** An evaluation, and the timeline it was made from on demand (the resolution text quotes it). */
+    public final class Evaluated {
+        private final Evaluation evaluation;
+        private final PatientGroup group;
+        private final ResourceIndex resources;
+        private PatientRecord record;
+
+        Evaluated(Evaluation evaluation, PatientGroup group, ResourceIndex resources) {
+            this.evaluation = evaluation;
+            this.group = group;
+            this.resources = resources;
+        }
+
+        public Evaluation evaluation() {
+            return evaluation;
+        }
+
+        /** The patient's timeline, mapped again only when asked for. */
+        public PatientRecord record() {
+            if (record == null) {
+                record = PatientReevaluation.this.evaluation.mapper().map(group, resources).record();
+            }
+            return record;
+        }
     }
 
     /** Evaluates the fetched patient through the shared EvaluationService. */
@@ -82,7 +104,6 @@ public class PatientReevaluation implements JobHandler {
                 .filter(g -> g.patientRef().equals(patientRef)).findFirst()
                 .orElseGet(() -> new PatientGroup(patientRef, context.patient(), java.util.List.of()));
         Evaluation e = evaluation.evaluate(group, resources, asOf, null, door);
-        PatientRecord record = evaluation.mapper().map(group, resources).record();
-        return new Evaluated(e, record, group);
+        return new Evaluated(e, group, resources);
     }
 }

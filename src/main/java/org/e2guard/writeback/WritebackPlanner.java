@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.e2guard.evaluation.engine.Evaluation;
@@ -56,12 +57,12 @@ public final class WritebackPlanner {
 
     /**
      * @param written what was last written for this patient (DetectedIssues and Flag)
-     * @param record  the patient's timeline, for the resolution text (may be null)
+     * @param record  the patient's timeline, for the resolution text (asked for only when something resolves)
      * @param asOf    the evaluation time: "identified" of newly active findings
      * @param now     the time of resolution
      * @return DetectedIssues first (the Flag refers to them), then the Flag
      */
-    public List<PlannedWrite> plan(Evaluation evaluation, PatientRecord record, List<WrittenState> written,
+    public List<PlannedWrite> plan(Evaluation evaluation, Supplier<PatientRecord> record, List<WrittenState> written,
                                    Instant asOf, Instant now) {
         String patientRef = evaluation.patientRef();
         Map<String, WrittenState> issues = written.stream().filter(s -> s.resourceType().equals("DetectedIssue"))
@@ -88,7 +89,7 @@ public final class WritebackPlanner {
             if (s.active() && !firing.contains(s.identifier())) {
                 DetectedIssue di = ctx.newJsonParser().parseResource(DetectedIssue.class, s.body());
                 Rule rule = s.rule() == null ? null : Rule.byCode(s.rule());
-                resolve(di, rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, record, now), now);
+                resolve(di, rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, record.get(), now), now);
                 out.add(new PlannedWrite("DetectedIssue", Canonical.DETECTED_ISSUE_ID_SYSTEM, s.identifier(), s.rule(),
                         WrittenState.RESOLVED, ContentHash.sha256("resolved|" + s.hash()), s.firstIdentified(), di));
             }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrException;
@@ -53,6 +54,8 @@ public class WritebackService {
     private final Clock clock;
     private final FindingResources resources;
     private final WritebackPlanner planner;
+    /** The EHRs' Device ids, as recorded in the database (read once per EHR and replica). */
+    private final Map<String, String> devices = new java.util.concurrent.ConcurrentHashMap<>();
 
     public WritebackService(WritebackStore store, EhrLocks locks, FhirContext ctx, Clock clock,
                             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
@@ -69,7 +72,7 @@ public class WritebackService {
     }
 
     /** Plans and delivers the difference between an evaluation and what the EHR last got from e2guard. */
-    public Result apply(Ehr ehr, String patientId, Evaluation evaluation, PatientRecord record, Instant asOf) {
+    public Result apply(Ehr ehr, String patientId, Evaluation evaluation, Supplier<PatientRecord> record, Instant asOf) {
         Instant now = clock.instant();
         List<WrittenState> written = store.forPatient(ehr.name(), patientId);
         List<PlannedWrite> plan = planner.plan(evaluation, record, written, asOf, now);
@@ -105,6 +108,7 @@ public class WritebackService {
             EhrException failure = EhrException.of(e);
             if (failure.reason() == EhrException.Reason.REJECTED) {
                 // the EHR may have lost e2guard's Device; ensure it again on the next attempt
+                devices.remove(ehr.name());
                 store.forgetDevice(ehr.name());
             }
             throw failure;
@@ -185,8 +189,13 @@ public class WritebackService {
      * create on its identifier, under a cluster-wide lock so that replicas do not race.
      */
     String ensureDevice(Ehr ehr) {
+        String cached = devices.get(ehr.name());
+        if (cached != null) {
+            return cached;
+        }
         Optional<String> known = store.deviceId(ehr.name());
         if (known.isPresent()) {
+            devices.put(ehr.name(), known.get());
             return known.get();
         }
         return locks.withLock("e2guard-device:" + ehr.name(), () -> store.deviceId(ehr.name()).orElseGet(() -> {
@@ -211,6 +220,7 @@ public class WritebackService {
                 id = found.getEntryFirstRep().getResource().getIdElement().getIdPart();
             }
             store.saveDeviceId(ehr.name(), id, clock.instant());
+            devices.put(ehr.name(), id);
             LOG.infof("EHR %s: e2guard Device is Device/%s", ehr.name(), id);
             return id;
         }));

@@ -22,14 +22,14 @@ import ca.uhn.fhir.rest.client.interceptor.SimpleRequestHeaderInterceptor;
 import ca.uhn.fhir.rest.gclient.ReferenceClientParam;
 
 /** The test's view of the test EHR: its FHIR API, its control endpoints, and e2guard's notification endpoint. */
-final class EhrTestSupport {
-    final FhirContext ctx = FhirContext.forR4Cached();
-    final String ehrBase;
-    final String control;
-    final String notifications;
-    final IGenericClient ehr;
+public final class EhrTestSupport {
+    public final FhirContext ctx = FhirContext.forR4Cached();
+    public final String ehrBase;
+    public final String control;
+    public final String notifications;
+    public final IGenericClient ehr;
 
-    EhrTestSupport(int ehrPort, String publicUrl) {
+    public EhrTestSupport(int ehrPort, String publicUrl) {
         ctx.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
         ehrBase = "http://localhost:" + ehrPort + "/fhir";
         control = "http://localhost:" + ehrPort + "/control";
@@ -38,35 +38,35 @@ final class EhrTestSupport {
     }
 
     /** Loads resources into the EHR under their own ids, without subscription delivery. */
-    void seed(List<? extends Resource> resources) {
+    public void seed(List<? extends Resource> resources) {
         seed(resources, "main");
     }
 
-    void seed(List<? extends Resource> resources, String base) {
+    public void seed(List<? extends Resource> resources, String base) {
         given().contentType("application/fhir+json").body(ctx.newJsonParser().encodeResourceToString(Fixtures.bundle(resources)))
                 .post(control + "/load?notify=false&base=" + base).then().statusCode(200);
     }
 
-    void down(boolean on) {
+    public void down(boolean on) {
         given().post(control + "/down?on=" + on).then().statusCode(200);
     }
 
-    void delivery(boolean on) {
+    public void delivery(boolean on) {
         given().post(control + "/delivery?on=" + on).then().statusCode(200);
     }
 
-    long stat(String name) {
+    public long stat(String name) {
         return given().get(control + "/stats").then().statusCode(200).extract().jsonPath().getLong(name);
     }
 
     /** A client that delivers to e2guard exactly as HAPI FHIR's rest-hook does (with the secret header). */
-    IGenericClient notifier() {
+    public IGenericClient notifier() {
         IGenericClient n = ctx.newRestfulGenericClient(notifications);
         n.registerInterceptor(new SimpleRequestHeaderInterceptor("X-E2guard-Secret: " + EhrTestResource.SECRET));
         return n;
     }
 
-    <T extends Resource> List<T> search(Class<T> type, String patientParam, String pid) {
+    public <T extends Resource> List<T> search(Class<T> type, String patientParam, String pid) {
         Bundle b = ehr.search().forResource(type).where(new ReferenceClientParam(patientParam).hasId("Patient/" + pid))
                 .count(200).returnBundle(Bundle.class).execute();
         List<T> out = new ArrayList<>();
@@ -74,15 +74,15 @@ final class EhrTestSupport {
         return out;
     }
 
-    List<DetectedIssue> issues(String pid) {
+    public List<DetectedIssue> issues(String pid) {
         return search(DetectedIssue.class, "patient", pid);
     }
 
-    List<Flag> flags(String pid) {
+    public List<Flag> flags(String pid) {
         return search(Flag.class, "subject", pid);
     }
 
-    List<Provenance> provenances() {
+    public List<Provenance> provenances() {
         Bundle b = ehr.search().forResource(Provenance.class).count(200).returnBundle(Bundle.class).execute();
         List<Provenance> out = new ArrayList<>();
         while (true) {
@@ -94,7 +94,7 @@ final class EhrTestSupport {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {

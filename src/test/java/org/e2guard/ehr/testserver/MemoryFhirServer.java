@@ -68,6 +68,8 @@ public final class MemoryFhirServer implements AutoCloseable {
     private final SmartAuthorization smart = new SmartAuthorization();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong writeRequests = new AtomicLong();
+    /** Time spent serving FHIR requests, summed over concurrent requests. */
+    private final AtomicLong busyNanos = new AtomicLong();
     private volatile boolean down;
     private final Server jetty;
     private final int port;
@@ -165,7 +167,14 @@ public final class MemoryFhirServer implements AutoCloseable {
                     return;
                 }
             }
-            chain.doFilter(request, response);
+            long start = System.nanoTime();
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                if (fhir) {
+                    busyNanos.addAndGet(System.nanoTime() - start);
+                }
+            }
         };
     }
 
@@ -201,7 +210,7 @@ public final class MemoryFhirServer implements AutoCloseable {
         resp.getWriter().write("{\"down\":" + down + ",\"requests\":" + requests.get() + ",\"writeRequests\":"
                 + writeRequests.get() + ",\"storeWrites\":" + store.writes() + ",\"tokenCalls\":" + smart.tokenCalls()
                 + ",\"tokensRefused\":" + smart.refused() + ",\"delivered\":" + delivery.delivered()
-                + ",\"deliveryFailures\":" + delivery.failed() + "}");
+                + ",\"deliveryFailures\":" + delivery.failed() + ",\"busyMillis\":" + busyNanos.get() / 1_000_000 + "}");
     }
 
     @Override

@@ -46,6 +46,8 @@ public final class MemoryStore {
     private final FhirContext ctx;
     /** type -> id -> versions (null entry: deleted). */
     private final Map<String, Map<String, List<Resource>>> data = new HashMap<>();
+    /** type -> "patient:<id>" or "identifier:<system>|<value>" -> ids: the indexes a real server keeps. */
+    private final Map<String, Map<String, java.util.Set<String>>> index = new HashMap<>();
     private final AtomicLong nextId = new AtomicLong(1000);
     private final AtomicLong writes = new AtomicLong();
     private volatile Consumer<Change> listener = c -> {
@@ -147,6 +149,7 @@ public final class MemoryStore {
             if (versions == null || versions.get(versions.size() - 1) == null) {
                 return;
             }
+            unindex(type, id, versions.get(versions.size() - 1));
             versions.add(null);
             writes.incrementAndGet();
         }
@@ -174,12 +177,63 @@ public final class MemoryStore {
             // like HAPI FHIR: a requested rest-hook subscription is activated
             s.setStatus(Subscription.SubscriptionStatus.ACTIVE);
         }
+        if (!versions.isEmpty() && versions.get(versions.size() - 1) != null) {
+            unindex(type, id, versions.get(versions.size() - 1));
+        }
         versions.add(copy);
+        indexKeys(copy).forEach(k -> index.computeIfAbsent(type, t -> new HashMap<>())
+                .computeIfAbsent(k, x -> new java.util.HashSet<>()).add(id));
         writes.incrementAndGet();
         return new Written(id, version, versions.size() == 1 || versions.get(versions.size() - 2) == null);
     }
 
     private long lastUpdatedFloor;
+
+    private void unindex(String type, String id, Resource old) {
+        Map<String, java.util.Set<String>> byKey = index.getOrDefault(type, Map.of());
+        for (String k : indexKeys(old)) {
+            java.util.Set<String> ids = byKey.get(k);
+            if (ids != null) {
+                ids.remove(id);
+            }
+        }
+    }
+
+    private static List<String> indexKeys(Resource r) {
+        List<String> keys = new ArrayList<>();
+        for (String prop : List.of("subject", "patient")) {
+            for (Base b : values(r, prop)) {
+                if (b instanceof Reference ref && ref.getReference() != null && ref.getReference().contains("Patient/")) {
+                    keys.add("patient:" + ref.getReference().substring(ref.getReference().lastIndexOf('/') + 1));
+                }
+            }
+        }
+        for (Base b : values(r, "identifier")) {
+            if (b instanceof Identifier i) {
+                keys.add("identifier:" + i.getSystem() + "|" + i.getValue());
+            }
+        }
+        return keys;
+    }
+
+    /** Candidate ids from an index, or null when the criteria name nothing indexed. */
+    private java.util.Set<String> candidates(String type, List<Map.Entry<String, List<String>>> criteria) {
+        for (Map.Entry<String, List<String>> c : criteria) {
+            if (c.getValue().size() != 1) {
+                continue;
+            }
+            String v = c.getValue().get(0);
+            String key = switch (c.getKey()) {
+                case "patient", "subject" -> "patient:" + v.substring(v.lastIndexOf('/') + 1);
+                case "identifier" -> v.contains("|") ? "identifier:" + v : null;
+                default -> null;
+            };
+            if (key != null) {
+                return index.getOrDefault(type, Map.of()).getOrDefault(key, java.util.Set.of());
+            }
+        }
+        return null;
+    }
 
     private boolean sameContent(Resource a, Resource b) {
         Resource ca = a.copy();
@@ -218,22 +272,52 @@ public final class MemoryStore {
     }
 
     private List<Resource> searchLocked(String type, Map<String, String[]> params) {
-        List<Resource> out = new ArrayList<>();
-        for (Resource r : all(type)) {
-            boolean match = true;
-            for (Map.Entry<String, String[]> p : params.entrySet()) {
-                if (ignored(p.getKey())) {
-                    continue;
-                }
+        // each occurrence of a parameter is an AND; its comma-separated values an OR
+        List<Map.Entry<String, List<String>>> criteria = new ArrayList<>();
+        for (Map.Entry<String, String[]> p : params.entrySet()) {
+            if (!ignored(p.getKey())) {
                 for (String value : p.getValue()) {
-                    match &= matches(r, p.getKey(), value);
+                    criteria.add(Map.entry(p.getKey(), orList(value)));
                 }
             }
+        }
+        List<Resource> out = new ArrayList<>();
+        Map<String, List<Resource>> byId = data.getOrDefault(type, Map.of());
+        java.util.Set<String> candidates = candidates(type, criteria);
+        java.util.Collection<List<Resource>> scan = candidates == null ? byId.values()
+                : new java.util.TreeSet<>(candidates).stream().map(byId::get).toList();
+        for (List<Resource> versions : scan) {
+            Resource r = versions.get(versions.size() - 1);
+            if (r == null) {
+                continue;
+            }
+            boolean match = true;
+            for (Map.Entry<String, List<String>> c : criteria) {
+                match &= matchesAny(r, c.getKey(), c.getValue());
+            }
             if (match) {
-                out.add(r);
+                // only matches are copied: callers must not change the stored versions
+                out.add(r.copy());
             }
         }
         return out;
+    }
+
+    static List<String> orList(String value) {
+        List<String> out = new ArrayList<>();
+        for (String v : value.split("(?<!\\\\),")) {
+            out.add(v.replace("\\,", ","));
+        }
+        return out;
+    }
+
+    private boolean matchesAny(Resource r, String name, List<String> values) {
+        for (String v : values) {
+            if (matchesOne(r, name, v)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean ignored(String name) {
@@ -248,12 +332,7 @@ public final class MemoryStore {
 
     /** Whether a resource matches one parameter occurrence (a comma-separated list is an OR). */
     boolean matches(Resource r, String name, String value) {
-        for (String v : value.split("(?<!\\\\),")) {
-            if (matchesOne(r, name, v.replace("\\,", ","))) {
-                return true;
-            }
-        }
-        return false;
+        return matchesAny(r, name, orList(value));
     }
 
     private boolean matchesOne(Resource r, String name, String v) {
