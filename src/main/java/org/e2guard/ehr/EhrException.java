@@ -72,6 +72,11 @@ public class EhrException extends RuntimeException {
         if (t instanceof EhrException e) {
             return e;
         }
+        if (t instanceof FhirClientConnectionException || t instanceof IOException || t instanceof UncheckedIOException) {
+            // checked first: HAPI FHIR reports "no connection" as a BaseServerResponseException with status 500
+            return new EhrException(Reason.UNAVAILABLE, 0, "EHR not reachable (" + t.getClass().getSimpleName() + ")",
+                    shorten(t.getMessage()));
+        }
         if (t instanceof BaseServerResponseException e) {
             int s = e.getStatusCode();
             Reason r = s >= 500 || s == 408 || s == 429 ? Reason.UNAVAILABLE
@@ -79,10 +84,6 @@ public class EhrException extends RuntimeException {
                     : s == 404 || s == 410 ? Reason.NOT_FOUND
                     : Reason.REJECTED;
             return new EhrException(r, s, "EHR answered HTTP " + s + " (" + r.tag() + ")", shorten(e.getMessage()));
-        }
-        if (t instanceof FhirClientConnectionException || t instanceof IOException || t instanceof UncheckedIOException) {
-            return new EhrException(Reason.UNAVAILABLE, 0, "EHR not reachable (" + t.getClass().getSimpleName() + ")",
-                    shorten(t.getMessage()));
         }
         return new EhrException(Reason.INTERNAL, 0, "internal failure (" + t.getClass().getName() + ")", shorten(t.getMessage()));
     }

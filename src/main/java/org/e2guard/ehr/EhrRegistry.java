@@ -21,6 +21,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.apache.ApacheRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -28,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * secret or public URL, SMART without a key) stops the start with a message naming the setting.
  */
 @ApplicationScoped
+@Startup
 public class EhrRegistry {
     private static final Logger LOG = Logger.getLogger(EhrRegistry.class);
     /** Names go into URLs and the database: keep them to safe characters. */
