@@ -45,9 +45,9 @@ import jakarta.inject.Inject;
 @WithTestResource(EhrTestResource.class)
 @EnabledIfSystemProperty(named = "e2guard.bench", matches = "true")
 class EhrRoundTripBenchmark {
-    @ConfigProperty(name = "e2guard.test.ehr-port")
+    @ConfigProperty(name = "e2guard.test.ehr-port", defaultValue = "0")
     int ehrPort;
-    @ConfigProperty(name = "e2guard.subscription.public-url")
+    @ConfigProperty(name = "e2guard.subscription.public-url", defaultValue = "http://localhost")
     String publicUrl;
     @Inject
     DataSource db;

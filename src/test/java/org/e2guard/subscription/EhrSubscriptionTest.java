@@ -68,9 +68,9 @@ import jakarta.inject.Inject;
 class EhrSubscriptionTest {
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    @ConfigProperty(name = "e2guard.test.ehr-port")
+    @ConfigProperty(name = "e2guard.test.ehr-port", defaultValue = "0")
     int ehrPort;
-    @ConfigProperty(name = "e2guard.subscription.public-url")
+    @ConfigProperty(name = "e2guard.subscription.public-url", defaultValue = "http://localhost")
     String publicUrl;
     @Inject
     EhrRegistry ehrs;
@@ -84,6 +84,10 @@ class EhrSubscriptionTest {
     SubscriptionConfig subscriptionConfig;
     @Inject
     DataSource db;
+    @Inject
+    org.e2guard.writeback.outbox.OutboxWorkers workers;
+    @Inject
+    org.e2guard.writeback.config.WritebackConfig writebackConfig;
 
     EhrTestSupport t;
 
@@ -204,6 +208,45 @@ class EhrSubscriptionTest {
         t.notifier().update().resource(same).execute();
         awaitIdle("push1");
         assertEquals(before, snapshot("push1"), "no resource and no version added");
+    }
+
+    @Test
+    void aBurstOfNotificationsForOnePatientIsEvaluatedOnce() throws Exception {
+        List<Resource> seed = new ArrayList<>(Fixtures.manOnAnastrozole("burst1"));
+        List<Observation> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(Fixtures.estradiol("burst1-e2-" + i, "burst1", 14 + i, 10 - i));
+        }
+        seed.addAll(results);
+        t.seed(seed);
+        workers.stop();
+        try {
+            for (Observation o : results) {
+                t.notifier().update().resource(o).execute();
+            }
+            // drive the queue by hand: the five notifications are older than the patient row they make
+            while (count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification' AND state = 'pending'") > 0) {
+                workers.runOne();
+            }
+            assertEquals(1, count("SELECT count(*) FROM ehr_outbox WHERE kind = 'patient' AND job_key = 'burst1'"));
+            assertEquals(5, count("SELECT version FROM ehr_outbox WHERE kind = 'patient' AND job_key = 'burst1'"),
+                    "five changes, one row");
+        } finally {
+            workers.start(writebackConfig.workers());
+        }
+        await("the Flag of burst1", WAIT, () -> t.flags("burst1").size() == 1);
+        await("the patient row to be done", WAIT,
+                () -> count("SELECT count(*) FROM ehr_outbox WHERE kind = 'patient' AND job_key = 'burst1'") == 0);
+        assertEquals(1, t.issues("burst1").size());
+        assertEquals("1", t.issues("burst1").get(0).getMeta().getVersionId(), "written once, from the newest result");
+    }
+
+    private long count(String sql) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

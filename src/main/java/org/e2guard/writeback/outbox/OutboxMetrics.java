@@ -37,6 +37,12 @@ public class OutboxMetrics {
     }
 
     void register(@Observes StartupEvent e, MeterRegistry registry) {
+        // Micrometer's global composite outlives a Quarkus application (tests restart several in one
+        // JVM) and keeps the first gauge of a name, bound to that application's instance: replace it
+        for (String name : java.util.List.of("e2guard.outbox.depth", "e2guard.outbox.oldest.age.seconds",
+                "e2guard.outbox.dead.letters")) {
+            registry.find(name).meters().forEach(registry::remove);
+        }
         for (String kind : Kinds.ALL) {
             Gauge.builder("e2guard.outbox.depth", this, m -> m.stats().pendingByKind().getOrDefault(kind, 0L))
                     .tag("kind", kind).description("Outbox rows waiting or in progress").register(registry);
