@@ -24,6 +24,8 @@ public final class CodeLists {
     private final List<PrefixRule> prefixes = new ArrayList<>();
     /** Names of the loaded value sets (what the readiness check verifies). */
     private final Set<String> valueSets = new HashSet<>();
+    /** Value set name to its enumerated codes, in load order (what an EHR search or subscription can name). */
+    private final Map<String, List<Coding>> byValueSet = new HashMap<>();
 
     private record PrefixRule(String system, String prefix, String valueSet) {
     }
@@ -42,6 +44,7 @@ public final class CodeLists {
             for (ValueSet.ConceptReferenceComponent c : include.getConcept()) {
                 bySystem.computeIfAbsent(system, k -> new HashMap<>()).computeIfAbsent(c.getCode(), k -> new HashSet<>())
                         .add(name);
+                byValueSet.computeIfAbsent(name, k -> new ArrayList<>()).add(new Coding(system, c.getCode(), null));
             }
             for (ValueSet.ConceptSetFilterComponent f : include.getFilter()) {
                 if (ATC.equals(system) && f.getOp() == ValueSet.FilterOperator.ISA) {
@@ -99,6 +102,14 @@ public final class CodeLists {
             }
         }
         return merged != null ? merged : single != null ? single : Set.of();
+    }
+
+    /**
+     * The enumerated codes of a value set (system and code), including any a deployment added.
+     * Hierarchical (is-a) includes cannot be enumerated offline and are left out.
+     */
+    public List<Coding> codes(String valueSet) {
+        return byValueSet.getOrDefault(valueSet, List.of()).stream().map(Coding::copy).toList();
     }
 
     public boolean contains(String valueSet, CodeableConcept concept) {

@@ -100,6 +100,11 @@ public final class Terminology {
         return codes.valueSets();
     }
 
+    /** The code lists behind this terminology (e.g. to name codes in an EHR search or subscription). */
+    public CodeLists codeLists() {
+        return codes;
+    }
+
     public Optional<LabMatch> lab(CodeableConcept code) {
         return lab(codes.memberships(code));
     }

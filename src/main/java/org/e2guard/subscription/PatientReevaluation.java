@@ -1,0 +1,109 @@
+package org.e2guard.subscription;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.e2guard.ehr.Ehr;
+import org.e2guard.ehr.EhrRegistry;
+import org.e2guard.ehr.PatientContextFetcher;
+import org.e2guard.evaluation.engine.Evaluation;
+import org.e2guard.evaluation.service.EvaluationService;
+import org.e2guard.evaluation.timeline.PatientRecord;
+import org.e2guard.fhir.record.PatientGroup;
+import org.e2guard.fhir.record.PatientGrouper;
+import org.e2guard.fhir.record.ResourceIndex;
+import org.e2guard.writeback.WritebackService;
+import org.e2guard.writeback.outbox.JobHandler;
+import org.e2guard.writeback.outbox.Kinds;
+import org.e2guard.writeback.outbox.OutboxJob;
+import org.jboss.logging.Logger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The patient row of the outbox: read the patient's context from the EHR, evaluate it through
+ * {@link EvaluationService} (the one path every door takes), and write back the difference from
+ * what the EHR last got. Re-running it is harmless: an unchanged patient writes nothing.
+ */
+@ApplicationScoped
+public class PatientReevaluation implements JobHandler {
+    private static final Logger LOG = Logger.getLogger(PatientReevaluation.class);
+
+    private final EhrRegistry ehrs;
+    private final PatientContextFetcher fetcher;
+    private final ResourcePatientIndex index;
+    private final EvaluationService evaluation;
+    private final WritebackService writeback;
+    private final Clock clock;
+
+    public PatientReevaluation(EhrRegistry ehrs, PatientContextFetcher fetcher, ResourcePatientIndex index,
+                               EvaluationService evaluation, WritebackService writeback, Clock clock) {
+        this.ehrs = ehrs;
+        this.fetcher = fetcher;
+        this.index = index;
+        this.evaluation = evaluation;
+        this.writeback = writeback;
+        this.clock = clock;
+    }
+
+    @Override
+    public String kind() {
+        return Kinds.PATIENT;
+    }
+
+    @Override
+    public void handle(OutboxJob job) {
+        Ehr ehr = ehrs.find(job.ehr()).orElseThrow();
+        PatientQueue.Request request = PatientQueue.Request.parse(job.payload());
+        Instant asOf = request.asOf() == null ? clock.instant() : Instant.parse(request.asOf());
+        String door = request.door() == null ? "subscription" : request.door();
+        Optional<PatientContextFetcher.Context> context = fetcher.fetch(ehr, job.key());
+        if (context.isEmpty()) {
+            LOG.infof("EHR %s: patient of outbox row %d no longer exists; nothing to evaluate", ehr.name(), job.id());
+            return;
+        }
+        index.record(ehr.name(), context.get().resources());
+        Evaluated e = evaluate(context.get(), asOf, door);
+        WritebackService.Result result = writeback.apply(ehr, job.key(), e.evaluation(), e::record, asOf);
+        LOG.debugf("EHR %s outbox row %d: %d finding(s), %d write(s), %d resolved", ehr.name(), job.id(),
+                e.evaluation().findings().size(), result.written(), result.resolved());
+    }
+
+    /** An evaluation, and the timeline it was made from on demand (the resolution text quotes it). */
+    public final class Evaluated {
+        private final Evaluation evaluation;
+        private final PatientGroup group;
+        private final ResourceIndex resources;
+        private PatientRecord record;
+
+        Evaluated(Evaluation evaluation, PatientGroup group, ResourceIndex resources) {
+            this.evaluation = evaluation;
+            this.group = group;
+            this.resources = resources;
+        }
+
+        public Evaluation evaluation() {
+            return evaluation;
+        }
+
+        /** The patient's timeline, mapped again only when asked for. */
+        public PatientRecord record() {
+            if (record == null) {
+                record = PatientReevaluation.this.evaluation.mapper().map(group, resources).record();
+            }
+            return record;
+        }
+    }
+
+    /** Evaluates the fetched patient through the shared EvaluationService. */
+    public Evaluated evaluate(PatientContextFetcher.Context context, Instant asOf, String door) {
+        ResourceIndex resources = context.index();
+        String patientRef = "Patient/" + context.patientId();
+        PatientGroup group = PatientGrouper.group(resources).groups().stream()
+                .filter(g -> g.patientRef().equals(patientRef)).findFirst()
+                .orElseGet(() -> new PatientGroup(patientRef, context.patient(), java.util.List.of()));
+        Evaluation e = evaluation.evaluate(group, resources, asOf, null, door);
+        return new Evaluated(e, group, resources);
+    }
+}

@@ -1,0 +1,269 @@
+package org.e2guard.subscription;
+
+import static io.restassured.RestAssured.given;
+import static org.e2guard.subscription.EhrTestSupport.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.e2guard.ehr.Ehr;
+import org.e2guard.ehr.EhrRegistry;
+import org.e2guard.ehr.testserver.EhrTestResource;
+import org.e2guard.evaluation.engine.Rule;
+import org.e2guard.fhir.output.Canonical;
+import org.e2guard.fhir.output.FindingResources;
+import org.e2guard.writeback.config.WritebackConfig;
+import org.e2guard.writeback.outbox.JobHandler;
+import org.e2guard.writeback.outbox.Kinds;
+import org.e2guard.writeback.outbox.Outbox;
+import org.e2guard.writeback.outbox.OutboxJob;
+import org.e2guard.writeback.outbox.OutboxWorkers;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hl7.fhir.r4.model.DetectedIssue;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+/**
+ * The durable outbox under failure: an EHR that is down, a restart with work queued, a replica
+ * that dies holding a row, a write the EHR keeps refusing (dead letter, admin retry), metrics.
+ */
+@QuarkusTest
+@WithTestResource(EhrTestResource.class)
+class OutboxTest {
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "e2guard.test.ehr-port", defaultValue = "0")
+    int ehrPort;
+    @ConfigProperty(name = "e2guard.subscription.public-url", defaultValue = "http://localhost")
+    String publicUrl;
+    @Inject
+    Outbox outbox;
+    @Inject
+    OutboxWorkers workers;
+    @Inject
+    EhrRegistry ehrs;
+    @Inject
+    WritebackConfig config;
+    @Inject
+    MeterRegistry metrics;
+    @Inject
+    @Any
+    Instance<JobHandler> handlers;
+    @Inject
+    DataSource db;
+    @Inject
+    Clock clock;
+
+    EhrTestSupport t;
+
+    @BeforeEach
+    void setUp() {
+        t = new EhrTestSupport(ehrPort, publicUrl);
+        t.down(false);
+        t.delivery(false);
+        if (!workers.isRunning()) {
+            workers.start(config.workers());
+        }
+    }
+
+    private Observation seedSuppressed(String pid) {
+        List<Resource> seed = new ArrayList<>(Fixtures.manOnAnastrozole(pid));
+        Observation e2 = Fixtures.estradiol(pid + "-e2", pid, 14, 5);
+        seed.add(e2);
+        t.seed(seed);
+        return e2;
+    }
+
+    @Test
+    void withTheEhrDownWorkQueuesAndIsDeliveredAfterItReturns() {
+        Observation e2 = seedSuppressed("down1");
+        Ehr main = ehrs.find("main").orElseThrow();
+        double failuresBefore = failures("ehr-unavailable");
+        t.down(true);
+        try {
+            // e2guard still takes the notification: storing it does not need the EHR
+            t.notifier().update().resource(e2).execute();
+            await("the breaker to open after repeated 503s", WAIT, () -> main.breaker().isOpen());
+            assertTrue(failures("ehr-unavailable") > failuresBefore, "e2guard.writeback.failures{reason=ehr-unavailable}");
+            Row row = patientRow("down1").orElseThrow();
+            assertEquals("pending", row.state());
+            assertTrue(row.lastError().contains("503"), row.lastError());
+            sleep(2500);
+            Row later = patientRow("down1").orElseThrow();
+            assertEquals("pending", later.state(), "an open breaker keeps rows from burning their attempts");
+            assertTrue(later.attempts() < config.maxAttempts());
+        } finally {
+            t.down(false);
+        }
+        await("down1 written once the EHR is back", WAIT, () -> t.flags("down1").size() == 1);
+        await("the row to be done", WAIT, () -> patientRow("down1").isEmpty());
+        assertFalse(main.breaker().isOpen());
+    }
+
+    @Test
+    void aRestartWithWorkQueuedLosesNothing() {
+        Observation e2 = seedSuppressed("restart1");
+        workers.stop();
+        OutboxWorkers replica = null;
+        try {
+            t.notifier().update().resource(e2).execute();
+            sleep(1000);
+            assertTrue(count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'") >= 1, "the notification is stored");
+            assertEquals(0, t.flags("restart1").size(), "nothing processed while stopped");
+
+            // a new process: a fresh queue and fresh workers over the same database, no memory carried over
+            replica = new OutboxWorkers(new Outbox(db, clock, config), ehrs, config, metrics, handlers);
+            replica.start(1);
+            await("restart1 written by the new workers", WAIT, () -> t.flags("restart1").size() == 1);
+        } finally {
+            if (replica != null) {
+                replica.stop();
+            }
+            workers.start(config.workers());
+        }
+    }
+
+    @Test
+    void aRowHeldByADeadReplicaIsRetriedWhenItsLeaseRunsOut() {
+        seedSuppressed("lease1");
+        workers.stop();
+        try {
+            outbox.enqueue("main", Kinds.PATIENT, "lease1", "{\"door\":\"subscription\"}", clock.instant());
+            OutboxJob held = null;
+            List<OutboxJob> others = new ArrayList<>();
+            while (held == null) {
+                OutboxJob job = outbox.claim("replica-that-dies", List.of()).orElseThrow();
+                if (job.key().equals("lease1")) {
+                    held = job;
+                } else {
+                    others.add(job);
+                }
+            }
+            others.forEach(outbox::release);
+            workers.start(config.workers());
+            sleep(1000);
+            assertEquals(0, t.flags("lease1").size(), "nobody takes a row while its lease runs");
+            await("lease1 done after the lease ran out", WAIT, () -> t.flags("lease1").size() == 1);
+        } finally {
+            if (!workers.isRunning()) {
+                workers.start(config.workers());
+            }
+        }
+    }
+
+    @Test
+    void aWriteTheEhrKeepsRefusingBecomesADeadLetterThatTheAdminApiCanRetry() {
+        Observation e2 = seedSuppressed("dead1");
+        // two DetectedIssues already carry the identifier e2guard writes under: its conditional update gets 412
+        String key = FindingResources.issueKey("Patient/dead1", Rule.E1);
+        List<String> clashing = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            DetectedIssue di = new DetectedIssue();
+            di.addIdentifier().setSystem(Canonical.DETECTED_ISSUE_ID_SYSTEM).setValue(key);
+            di.setStatus(DetectedIssue.DetectedIssueStatus.PRELIMINARY);
+            di.setPatient(new Reference("Patient/dead1"));
+            clashing.add(t.ehr.create().resource(di).execute().getId().getIdPart());
+        }
+        t.notifier().update().resource(e2).execute();
+        await("a dead letter", WAIT, () -> patientRow("dead1").map(r -> r.state().equals("dead")).orElse(false));
+
+        long id = given().header("Authorization", "Bearer test-key")
+                .get("/admin/outbox?state=dead&kind=patient&ehr=main")
+                .then().statusCode(200).extract().jsonPath()
+                .getLong("rows.find { it.key == 'dead1' }.id");
+        given().get("/admin/outbox?state=dead").then().statusCode(401);
+        given().header("Authorization", "Bearer test-key").get("/admin/outbox/" + id).then().statusCode(200)
+                .body("state", is("dead")).body("attempts", is(config.maxAttempts()))
+                .body("lastError", containsString("412"));
+        given().header("Authorization", "Bearer test-key").get("/admin/outbox?count=1").then().statusCode(200)
+                .body("count", is(1));
+        given().header("Authorization", "Bearer test-key").get("/admin/outbox?state=bogus").then().statusCode(400);
+
+        await("the dead-letter gauge to count it", WAIT, () -> given().get("/q/metrics").then().statusCode(200)
+                .extract().asString().lines().anyMatch(l -> l.matches("e2guard_outbox_dead_letters(\\{[^}]*})? [1-9].*")));
+        String prometheus = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(prometheus.contains("e2guard_outbox_depth{kind=\"patient\""));
+        assertTrue(prometheus.contains("e2guard_outbox_oldest_age_seconds"));
+        assertTrue(prometheus.contains("e2guard_writeback_failures_total{reason=\"ehr-rejected\""));
+        assertTrue(prometheus.contains("e2guard_notifications_received_total{kind=\"full-resource\""));
+
+        given().post("/admin/outbox/" + id + "/retry").then().statusCode(401);
+        given().header("Authorization", "Bearer test-key").post("/admin/outbox/987654321/retry").then().statusCode(404);
+
+        // the operator clears the clash in the EHR and retries
+        t.ehr.delete().resourceById("DetectedIssue", clashing.get(1)).execute();
+        given().header("Authorization", "Bearer test-key").post("/admin/outbox/" + id + "/retry").then().statusCode(200)
+                .body("state", is("pending")).body("attempts", is(0));
+        await("dead1 written after the retry", WAIT, () -> t.flags("dead1").size() == 1);
+        List<DetectedIssue> issues = t.issues("dead1");
+        assertEquals(1, issues.size());
+        assertEquals(clashing.get(0), issues.get(0).getIdElement().getIdPart(), "the existing one was updated");
+        assertEquals(DetectedIssue.DetectedIssueStatus.FINAL, issues.get(0).getStatus());
+        given().header("Authorization", "Bearer test-key").post("/admin/outbox/retry-dead").then().statusCode(200)
+                .body("retried", org.hamcrest.Matchers.greaterThanOrEqualTo(0));
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    record Row(String state, int attempts, String lastError) {
+    }
+
+    private Optional<Row> patientRow(String pid) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT state, attempts, last_error FROM ehr_outbox WHERE ehr = 'main' AND kind = 'patient' AND job_key = ?")) {
+            ps.setString(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Row(rs.getString(1), rs.getInt(2), String.valueOf(rs.getString(3))))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long count(String sql) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double failures(String reason) {
+        var counter = metrics.find("e2guard.writeback.failures").tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
