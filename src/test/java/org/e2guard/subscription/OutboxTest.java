@@ -148,6 +148,38 @@ class OutboxTest {
     }
 
     @Test
+    void twoReplicasWorkingTheSameOutboxDeliverEverythingExactlyOnce() {
+        List<Observation> results = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            results.add(seedSuppressed("twin" + i));
+        }
+        // a second replica: its own queue object and workers, the same database and EHR
+        OutboxWorkers replica = new OutboxWorkers(new Outbox(db, clock, config), ehrs, config, metrics, handlers);
+        replica.start(2);
+        try {
+            for (Observation o : results) {
+                t.notifier().update().resource(o).execute();
+                t.notifier().update().resource(o).execute();
+            }
+            for (int i = 0; i < 12; i++) {
+                String pid = "twin" + i;
+                await(pid + " written", WAIT, () -> t.flags(pid).size() == 1);
+            }
+        } finally {
+            replica.stop();
+        }
+        java.util.Set<String> targets = new java.util.HashSet<>();
+        t.provenances().forEach(p -> p.getTarget().forEach(r -> targets.add(r.getReference())));
+        for (int i = 0; i < 12; i++) {
+            List<DetectedIssue> issues = t.issues("twin" + i);
+            assertEquals(1, issues.size(), "one DetectedIssue for twin" + i);
+            assertEquals("1", issues.get(0).getMeta().getVersionId(), "written once");
+            assertEquals("1", t.flags("twin" + i).get(0).getMeta().getVersionId(), "written once");
+            assertTrue(targets.contains("DetectedIssue/" + issues.get(0).getIdElement().getIdPart() + "/_history/1"));
+        }
+    }
+
+    @Test
     void aRowHeldByADeadReplicaIsRetriedWhenItsLeaseRunsOut() {
         seedSuppressed("lease1");
         workers.stop();
