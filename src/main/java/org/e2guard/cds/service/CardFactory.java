@@ -265,6 +265,8 @@ public class CardFactory {
      * change the draft to the suggested dose (when its dose is above the typical range), remove the
      * draft (when estradiol or the dose argues against it), or keep it and order the tests first.
      * The tests the card recommends go with each alternative, so every suggestion is a whole plan.
+     * Removing the draft is the recommended alternative when estradiol is already suppressed;
+     * otherwise, for a dose above the typical range, the lower dose is.
      */
     private List<Suggestion> orderSuggestions(HookCall call, Group g) {
         Finding o1 = g.lead();
@@ -274,6 +276,10 @@ public class CardFactory {
         boolean addressable = draftId != null;
         boolean doseHigh = o1.actions().contains(Action.REVIEW_AI_DOSE) && order.ingredient() == Ingredient.ANASTROZOLE;
         boolean estradiolConcern = !o1.evidence().isEmpty() || o1.actions().contains(Action.ORDER_SENSITIVE_ESTRADIOL);
+        // estradiol already below the bone-protective threshold: E1/E3 fired (on the AI already), or
+        // O1 is high for a reason other than the dose (a new start with a suppressed estradiol)
+        boolean suppressed = g.order.evaluation().findings().stream().anyMatch(f -> f.rule() == Rule.E1 || f.rule() == Rule.E3)
+                || (!doseHigh && o1.severity() == Severity.HIGH);
         String drug = order.ingredient() == Ingredient.AROMATASE_INHIBITOR_UNSPECIFIED ? "aromatase inhibitor"
                 : order.ingredient().label();
 
@@ -286,16 +292,14 @@ public class CardFactory {
             actions.addAll(testActions(call, g));
             String label = "Change to " + SuggestionResources.doseText(parameters.suggestedDoseMg(),
                     parameters.suggestedDosesPerWeek()) + (names.isEmpty() ? "" : " and order " + tests);
-            out.add(new Suggestion(label, UUID.randomUUID().toString(), o1.evidence().isEmpty() ? Boolean.TRUE : null,
-                    actions));
+            out.add(new Suggestion(label, UUID.randomUUID().toString(), suppressed ? null : Boolean.TRUE, actions));
         }
         if (addressable && (doseHigh || estradiolConcern)) {
             List<CdsAction> actions = new ArrayList<>();
             actions.add(resources.delete("MedicationRequest/" + draftId, drug));
             actions.addAll(testActions(call, g));
             String label = "Remove the " + drug + " order" + (names.isEmpty() ? "" : " and order " + tests + " first");
-            boolean recommended = !doseHigh && o1.severity() == Severity.HIGH;
-            out.add(new Suggestion(label, UUID.randomUUID().toString(), recommended ? Boolean.TRUE : null, actions));
+            out.add(new Suggestion(label, UUID.randomUUID().toString(), suppressed ? Boolean.TRUE : null, actions));
         }
         if (!names.isEmpty()) {
             String label = (out.isEmpty() ? "Order " : "Keep the " + drug + " order as drafted and order ") + tests;
