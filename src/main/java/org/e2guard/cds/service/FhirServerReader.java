@@ -3,8 +3,12 @@ package org.e2guard.cds.service;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -116,15 +120,27 @@ public class FhirServerReader {
         Instant deadline = started.plus(config.deadline());
         IGenericClient client = clients.newGenericClient(base);
         client.registerInterceptor(new BearerTokenAuthInterceptor(token));
+        CompletionService<Result> done = new ExecutorCompletionService<>(pool);
         List<Future<Result>> futures = new ArrayList<>(tasks.size());
         for (Task t : tasks) {
-            futures.add(pool.submit(() -> run(client, base, t)));
+            futures.add(done.submit(() -> run(client, base, t)));
         }
-        List<Result> out = new ArrayList<>(tasks.size());
+        Map<Task, Result> byTask = new IdentityHashMap<>();
         try {
-            for (Future<Result> f : futures) {
+            // in completion order, so that the first failure ends the call at once
+            for (int i = 0; i < tasks.size(); i++) {
                 long left = Duration.between(Instant.now(), deadline).toMillis();
-                out.add(f.get(Math.max(left, 0), TimeUnit.MILLISECONDS));
+                Future<Result> f = done.poll(Math.max(left, 0), TimeUnit.MILLISECONDS);
+                if (f == null) {
+                    throw new TimeoutException();
+                }
+                Result r = f.get();
+                byTask.put(r.task(), r);
+            }
+            // handed back in task order: the same request always yields the same resource order
+            List<Result> out = new ArrayList<>(tasks.size());
+            for (Task t : tasks) {
+                out.add(byTask.get(t));
             }
             return out;
         } catch (TimeoutException e) {
