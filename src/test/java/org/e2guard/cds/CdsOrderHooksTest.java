@@ -61,23 +61,8 @@ class CdsOrderHooksTest {
         validator.registerValidatorModule(new FhirInstanceValidator(chain));
     }
 
-    /** Anastrozole 1 mg daily, drafted for the patient of case 01 (a man on TRT). */
     static MedicationRequest anastrozoleDaily(String id) {
-        MedicationRequest mr = new MedicationRequest();
-        mr.setId(id);
-        mr.setStatus(MedicationRequest.MedicationRequestStatus.DRAFT);
-        mr.setIntent(MedicationRequest.MedicationRequestIntent.ORDER);
-        mr.setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "199224",
-                "anastrozole 1 MG Oral Tablet")).setText("Anastrozole 1 mg tablet"));
-        mr.setSubject(new Reference("Patient/p1"));
-        Dosage d = mr.addDosageInstruction().setText("1 mg daily");
-        d.getTiming().getRepeat().setFrequency(1).setPeriod(1).setPeriodUnit(Timing.UnitsOfTime.D);
-        d.setRoute(new CodeableConcept(new Coding("http://snomed.info/sct", "26643006", "Oral route")));
-        SimpleQuantity q = new SimpleQuantity();
-        q.setValue(1).setUnit("mg").setSystem("http://unitsofmeasure.org").setCode("mg");
-        d.addDoseAndRate().setDose(q);
-        mr.getDispenseRequest().getQuantity().setValue(30).setUnit("tablet");
-        return mr;
+        return CdsTestSupport.anastrozoleDaily(id, "p1");
     }
 
     static MedicationRequest lisinopril(String id) {

@@ -25,6 +25,10 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Dosage;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.SimpleQuantity;
+import org.hl7.fhir.r4.model.Timing;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -154,6 +158,25 @@ public final class CdsTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Anastrozole 1 mg daily, drafted for a patient. */
+    public static MedicationRequest anastrozoleDaily(String id, String patientId) {
+        MedicationRequest mr = new MedicationRequest();
+        mr.setId(id);
+        mr.setStatus(MedicationRequest.MedicationRequestStatus.DRAFT);
+        mr.setIntent(MedicationRequest.MedicationRequestIntent.ORDER);
+        mr.setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "199224",
+                "anastrozole 1 MG Oral Tablet")).setText("Anastrozole 1 mg tablet"));
+        mr.setSubject(new Reference("Patient/" + patientId));
+        Dosage d = mr.addDosageInstruction().setText("1 mg daily");
+        d.getTiming().getRepeat().setFrequency(1).setPeriod(1).setPeriodUnit(Timing.UnitsOfTime.D);
+        d.setRoute(new CodeableConcept(new Coding("http://snomed.info/sct", "26643006", "Oral route")));
+        SimpleQuantity q = new SimpleQuantity();
+        q.setValue(1).setUnit("mg").setSystem("http://unitsofmeasure.org").setCode("mg");
+        d.addDoseAndRate().setDose(q);
+        mr.getDispenseRequest().getQuantity().setValue(30).setUnit("tablet");
+        return mr;
     }
 
     // ---- prefetch as an EHR computes it from the discovery templates -----------------------

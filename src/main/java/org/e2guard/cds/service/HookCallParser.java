@@ -1,6 +1,5 @@
 package org.e2guard.cds.service;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -16,19 +15,24 @@ import java.util.regex.Pattern;
 
 import org.e2guard.cds.config.CdsConfig;
 import org.e2guard.fhir.FhirError;
-import org.e2guard.fhir.FhirFormat;
-import org.e2guard.fhir.FhirInput;
 import org.e2guard.fhir.record.FhirTime;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IJsonLikeParser;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.json.jackson.JacksonStructure;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -46,13 +50,23 @@ public class HookCallParser {
             "(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern REFERENCE = Pattern.compile("[A-Z][A-Za-z]+/[A-Za-z0-9\\-.]{1,64}");
 
-    private final ObjectMapper json;
+    /**
+     * Reads hook requests as HAPI reads FHIR JSON (exact decimals, no source excerpts in error
+     * locations), so that the FHIR resources inside can be handed to HAPI as they are.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(com.fasterxml.jackson.core.JsonParser.Feature.INCLUDE_SOURCE_IN_LOCATION)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+
     private final FhirContext ctx;
     private final CdsConfig config;
     private final Clock clock;
 
-    public HookCallParser(ObjectMapper json, FhirContext ctx, CdsConfig config, Clock clock) {
-        this.json = json;
+    public HookCallParser(FhirContext ctx, CdsConfig config, Clock clock) {
         this.ctx = ctx;
         this.config = config;
         this.clock = clock;
@@ -61,7 +75,7 @@ public class HookCallParser {
     public HookCall parse(CdsService service, byte[] body) {
         JsonNode root;
         try {
-            root = json.readTree(body);
+            root = JSON.readTree(body);
         } catch (IOException e) {
             throw FhirError.invalid("The body is not JSON: " + shortMessage(e), null);
         }
@@ -133,21 +147,30 @@ public class HookCallParser {
                 asOf(root.get("extension")));
     }
 
-    /** Parses a FHIR resource given inside the JSON request (prefetch, draftOrders) with HAPI. */
+    /**
+     * Parses a FHIR resource given inside the JSON request (prefetch, draftOrders) with HAPI,
+     * straight from the JSON tree already read: no second serialisation and tokenisation of the
+     * same bytes. The tree is read the way HAPI reads JSON itself (exact decimals), so a value
+     * such as 0.50 keeps its precision.
+     */
     public IBaseResource resource(JsonNode node, String where) {
-        byte[] bytes;
-        try {
-            bytes = json.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw FhirError.invalid(where + " could not be read", where);
+        if (!(node instanceof ObjectNode object)) {
+            throw FhirError.invalid(where + " must be a FHIR resource (a JSON object)", where);
         }
+        JacksonStructure structure = new JacksonStructure();
+        structure.setNativeObject(object);
+        FhirValueErrors errors = new FhirValueErrors();
+        IParser parser = ctx.newJsonParser().setParserErrorHandler(errors);
+        IBaseResource r;
         try {
-            return FhirInput.parse(ctx, FhirFormat.JSON, new ByteArrayInputStream(bytes), Long.MAX_VALUE);
-        } catch (FhirError e) {
-            throw FhirError.invalid(where + ": " + e.getMessage(), where);
+            r = ((IJsonLikeParser) parser).parseResource(structure);
         } catch (DataFormatException e) {
             throw FhirError.invalid(where + " is not a valid FHIR resource: " + e.getMessage(), where);
         }
+        if (!errors.errors.isEmpty()) {
+            throw FhirError.invalid(where + " is not valid FHIR: " + String.join("; ", errors.errors), where);
+        }
+        return r;
     }
 
     private String accessToken(JsonNode auth) {

@@ -16,17 +16,13 @@ import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.SimpleQuantity;
 import org.hl7.fhir.r4.model.Timing;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import ca.uhn.fhir.context.FhirContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The FHIR side of card suggestions: ServiceRequests to create, a draft MedicationRequest
  * changed to the suggested dose, a draft to delete. Resources are built as HAPI model objects and
- * encoded by HAPI, then handed to Jackson as a tree; no FHIR JSON is written by hand.
+ * encoded by HAPI; no FHIR JSON is written by hand.
  */
 @ApplicationScoped
 public class SuggestionResources {
@@ -34,11 +30,9 @@ public class SuggestionResources {
     static final String UCUM = "http://unitsofmeasure.org";
 
     private final FhirContext ctx;
-    private final ObjectMapper json;
 
-    public SuggestionResources(FhirContext ctx, ObjectMapper json) {
+    public SuggestionResources(FhirContext ctx) {
         this.ctx = ctx;
-        this.json = json;
     }
 
     /** A draft order for a test, proposed for the patient by the rules that asked for it. */
@@ -97,11 +91,8 @@ public class SuggestionResources {
         return Numbers.format(doseMg) + " mg " + times;
     }
 
-    private JsonNode tree(Resource r) {
-        try {
-            return json.readTree(ctx.newJsonParser().encodeResourceToString(r));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("HAPI produced JSON Jackson cannot read", e);
-        }
+    /** HAPI's JSON for the resource, written into the card as it is (no second pass through a tree). */
+    private String tree(Resource r) {
+        return ctx.newJsonParser().encodeResourceToString(r);
     }
 }
