@@ -43,10 +43,11 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 if [ "$MODE" = signed ]; then
-  # enough tokens for the whole run at up to 8,000 req/s, each used once
-  TOKENS=$(( (SECONDS_RUN + 12) * 8000 ))
-  echo "== signing $TOKENS tokens"
-  java -cp "$CP" org.e2guard.bench.CdsBenchTokens "$WORK" "http://127.0.0.1:$PORT/cds-services/e2guard-patient-view" "$TOKENS"
+  # one token per request, never reused: enough for BENCH_MAX_RPS (default 4000) over each phase
+  PER_FILE=$(( ${BENCH_MAX_RPS:-4000} * (SECONDS_RUN > 10 ? SECONDS_RUN : 10) / THREADS + 1000 ))
+  echo "== signing $(( PER_FILE * THREADS * 2 )) ES384 tokens"
+  java -cp "$CP" org.e2guard.bench.CdsBenchTokens "$WORK" "http://127.0.0.1:$PORT/cds-services/e2guard-patient-view" \
+    "$PER_FILE" "$THREADS"
   (cd "$WORK" && exec python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
   PIDS+=($!)
   ENV+=(E2GUARD_CDS_SECURITY_ISSUERS_BENCH_ISSUER=https://bench.ehr.test/
@@ -73,39 +74,37 @@ grep -q '"cards"' "$WORK/patient-view-response.json" || { echo "the service did 
 BARE_URL="http://127.0.0.1:$PORT/bench/cds-bare?size=$RESPONSE_BYTES"
 
 cat > "$WORK/post.lua" <<'LUA'
+-- POSTs the payload; with CDS_TOKENS=<prefix>, wrk thread i sends the tokens of <prefix>-i.txt in
+-- order, each once (the service refuses a replayed jti)
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = io.open(os.getenv("CDS_BODY"), "rb")
 wrk.body = f:read("*a")
 f:close()
-local tokens = {}
-local path = os.getenv("CDS_TOKENS")
-local n, i = 0, 0
-if path and path ~= "" then
-  -- each wrk thread takes its own slice of the token list, so no token is sent twice
-  for line in io.lines(path) do n = n + 1; tokens[n] = line end
-end
-local slice, first
+local counter = 0
 function setup(thread)
-  thread:set("id", (thread_count or 0))
-  thread_count = (thread_count or 0) + 1
+  thread:set("id", counter)
+  counter = counter + 1
 end
+local tokens, n, i = {}, 0, 0
 function init(args)
-  local threads = tonumber(os.getenv("CDS_THREADS") or "1")
-  slice = math.floor(n / threads)
-  first = id * slice
+  local prefix = os.getenv("CDS_TOKENS")
+  if prefix and prefix ~= "" then
+    for line in io.lines(prefix .. "-" .. id .. ".txt") do n = n + 1; tokens[n] = line end
+  end
 end
 function request()
   if n > 0 then
     i = i + 1
-    wrk.headers["Authorization"] = "Bearer " .. tokens[first + ((i - 1) % slice) + 1]
+    if i > n then i = 1 end
+    wrk.headers["Authorization"] = "Bearer " .. tokens[i]
   end
   return wrk.format()
 end
 LUA
 
 run() { # name url tokens duration
-  CDS_BODY="$WORK/patient-view.json" CDS_TOKENS="$3" CDS_THREADS=$THREADS \
+  CDS_BODY="$WORK/patient-view.json" CDS_TOKENS="$3" \
     wrk -t$THREADS -c"$CONNECTIONS" -d"$4"s --latency -s "$WORK/post.lua" "$2" > "$WORK/$1.txt"
 }
 stat() { # file -> "p50 p99 rps non2xx"
@@ -115,14 +114,13 @@ stat() { # file -> "p50 p99 rps non2xx"
 TOKENS_CDS=""
 TOKENS_WARM=""
 if [ "$MODE" = signed ]; then
-  # the warm-up and the measured run use disjoint tokens
-  split -n l/4 "$WORK/tokens.txt" "$WORK/tok-"
-  TOKENS_WARM="$WORK/tok-aa"; TOKENS_CDS="$WORK/tok-ab"
+  TOKENS_WARM="$WORK/tokens-warm"; TOKENS_CDS="$WORK/tokens-run"
 fi
 echo "== warm-up (10 s each)"
 run warm-cds "$CDS_URL" "$TOKENS_WARM" 10
 run warm-bare "$BARE_URL" "" 10
 echo "== measuring ${SECONDS_RUN} s each, $CONNECTIONS connections, $THREADS wrk threads"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 run bare "$BARE_URL" "" "$SECONDS_RUN"
 run cds "$CDS_URL" "$TOKENS_CDS" "$SECONDS_RUN"
 
@@ -130,6 +128,7 @@ read -r B50 B99 BRPS BBAD < <(stat "$WORK/bare.txt")
 read -r C50 C99 CRPS CBAD < <(stat "$WORK/cds.txt")
 echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM, $(java -version 2>&1 | head -1)"
+echo "load average before measuring: $LOAD_BEFORE (other work on the machine skews everything)"
 echo "payload: $(wc -c < "$WORK/patient-view.json") request bytes, $RESPONSE_BYTES response bytes (case $CASE, mode $MODE)"
 printf '%-22s %10s %10s %12s %10s\n' endpoint p50 p99 req/s non-2xx
 printf '%-22s %10s %10s %12s %10s\n' "bare (same framework)" "$B50" "$B99" "$BRPS" "$BBAD"

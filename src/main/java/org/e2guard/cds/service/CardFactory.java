@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.e2guard.cds.api.Card;
 import org.e2guard.cds.api.CdsAction;
@@ -238,8 +239,20 @@ public class CardFactory {
         extension.put(EXT_FINDINGS, findings);
         extension.put(EXT_RULESET, Engine.RULESET_VERSION);
 
-        return new Card(UUID.randomUUID().toString(), lead.summary(), detail.toString(), indicator(g.severity()),
+        return new Card(uuid(), lead.summary(), detail.toString(), indicator(g.severity()),
                 source, suggestions, behavior, OVERRIDE_REASONS, links, extension);
+    }
+
+    /**
+     * A random (version 4) UUID for a card or suggestion. Uniqueness is all the specification
+     * asks of these (they are not secrets), so the fast per-thread generator is used rather than
+     * SecureRandom, which showed up as a hot spot under load.
+     */
+    static String uuid() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     static String indicator(Severity s) {
@@ -254,7 +267,7 @@ public class CardFactory {
     private List<Suggestion> testSuggestions(HookCall call, Group g) {
         List<Suggestion> out = new ArrayList<>(g.tests.size());
         for (Orderable o : g.tests) {
-            out.add(new Suggestion(o.action().display(), UUID.randomUUID().toString(), null,
+            out.add(new Suggestion(o.action().display(), uuid(), null,
                     List.of(resources.createServiceRequest(o, call.patientId(), call.userId(), because(g, o)))));
         }
         return out;
@@ -285,25 +298,27 @@ public class CardFactory {
 
         List<String> names = g.tests.stream().map(Orderable::shortName).toList();
         String tests = join(names);
+        // the same test orders go with every plan: encode them once
+        List<CdsAction> testActions = testActions(call, g);
         List<Suggestion> out = new ArrayList<>(3);
         if (addressable && doseHigh) {
             List<CdsAction> actions = new ArrayList<>();
             actions.add(resources.updateDose(draft, parameters.suggestedDoseMg(), parameters.suggestedDosesPerWeek()));
-            actions.addAll(testActions(call, g));
+            actions.addAll(testActions);
             String label = "Change to " + SuggestionResources.doseText(parameters.suggestedDoseMg(),
                     parameters.suggestedDosesPerWeek()) + (names.isEmpty() ? "" : " and order " + tests);
-            out.add(new Suggestion(label, UUID.randomUUID().toString(), suppressed ? null : Boolean.TRUE, actions));
+            out.add(new Suggestion(label, uuid(), suppressed ? null : Boolean.TRUE, actions));
         }
         if (addressable && (doseHigh || estradiolConcern)) {
             List<CdsAction> actions = new ArrayList<>();
             actions.add(resources.delete("MedicationRequest/" + draftId, drug));
-            actions.addAll(testActions(call, g));
+            actions.addAll(testActions);
             String label = "Remove the " + drug + " order" + (names.isEmpty() ? "" : " and order " + tests + " first");
-            out.add(new Suggestion(label, UUID.randomUUID().toString(), suppressed ? Boolean.TRUE : null, actions));
+            out.add(new Suggestion(label, uuid(), suppressed ? Boolean.TRUE : null, actions));
         }
         if (!names.isEmpty()) {
             String label = (out.isEmpty() ? "Order " : "Keep the " + drug + " order as drafted and order ") + tests;
-            out.add(new Suggestion(label, UUID.randomUUID().toString(), null, testActions(call, g)));
+            out.add(new Suggestion(label, uuid(), null, testActions));
         }
         return out;
     }
