@@ -1,5 +1,6 @@
 package org.e2guard.cds.service;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -85,8 +86,10 @@ public class FhirServerReader {
     private final CdsConfig.FhirServer config;
     private final ApacheRestfulClientFactory clients;
     private final ExecutorService pool;
+    private final Clock clock;
 
-    public FhirServerReader(FhirContext ctx, CdsConfig config) {
+    public FhirServerReader(FhirContext ctx, CdsConfig config, Clock clock) {
+        this.clock = clock;
         this.config = config.fhirServer();
         this.clients = new NoRedirectClientFactory(ctx);
         clients.setConnectTimeout(millis(this.config.connectTimeout()));
@@ -129,7 +132,7 @@ public class FhirServerReader {
         try {
             // in completion order, so that the first failure ends the call at once
             for (int i = 0; i < tasks.size(); i++) {
-                long left = Duration.between(Instant.now(), deadline).toMillis();
+                long left = Duration.between(clock.instant(), deadline).toMillis();
                 Future<Result> f = done.poll(Math.max(left, 0), TimeUnit.MILLISECONDS);
                 if (f == null) {
                     throw new TimeoutException();

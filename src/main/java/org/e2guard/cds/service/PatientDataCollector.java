@@ -1,5 +1,6 @@
 package org.e2guard.cds.service;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,11 +60,13 @@ public class PatientDataCollector {
     private final HookCallParser parser;
     private final FhirServerReader reader;
     private final Terminology terminology;
+    private final Clock clock;
 
-    public PatientDataCollector(HookCallParser parser, FhirServerReader reader, Terminology terminology) {
+    public PatientDataCollector(HookCallParser parser, FhirServerReader reader, Terminology terminology, Clock clock) {
         this.parser = parser;
         this.reader = reader;
         this.terminology = terminology;
+        this.clock = clock;
     }
 
     /**
@@ -71,7 +74,7 @@ public class PatientDataCollector {
      *              their references resolve
      */
     public Collected collect(HookCall call, List<Bundle.BundleEntryComponent> extra) {
-        Instant started = Instant.now();
+        Instant started = clock.instant();
         Sink sink = new Sink();
         List<FhirServerReader.Task> tasks = new ArrayList<>();
         List<String> missing = new ArrayList<>();
