@@ -1,0 +1,239 @@
+package org.e2guard.cds;
+
+import static org.e2guard.cds.CdsTestSupport.CTX;
+import static org.e2guard.cds.CdsTestSupport.JSON;
+import static org.e2guard.cds.CdsTestSupport.ORDER_SELECT;
+import static org.e2guard.cds.CdsTestSupport.ORDER_SIGN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Dosage;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.SimpleQuantity;
+import org.hl7.fhir.r4.model.Timing;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationResult;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * order-select and order-sign: rule O1 for an aromatase inhibitor being ordered, its merged card
+ * and its suggestions, every suggested resource valid FHIR R4 (HAPI's validator, offline).
+ */
+@QuarkusTest
+@WithTestResource(EhrTestServer.class)
+class CdsOrderHooksTest {
+    static final String CASE = "01-male-e2-suppressed";
+    static final String AS_OF = "2026-07-01T00:00:00Z";
+    static FhirValidator validator;
+
+    @BeforeAll
+    static void validator() {
+        ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(CTX),
+                new InMemoryTerminologyServerValidationSupport(CTX), new CommonCodeSystemsTerminologyService(CTX));
+        validator = CTX.newValidator();
+        validator.registerValidatorModule(new FhirInstanceValidator(chain));
+    }
+
+    static MedicationRequest anastrozoleDaily(String id) {
+        return CdsTestSupport.anastrozoleDaily(id, "p1");
+    }
+
+    static MedicationRequest lisinopril(String id) {
+        MedicationRequest mr = new MedicationRequest();
+        mr.setId(id);
+        mr.setStatus(MedicationRequest.MedicationRequestStatus.DRAFT);
+        mr.setIntent(MedicationRequest.MedicationRequestIntent.ORDER);
+        mr.setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "29046",
+                "lisinopril")));
+        mr.setSubject(new Reference("Patient/p1"));
+        return mr;
+    }
+
+    static Bundle drafts(Resource... orders) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.COLLECTION);
+        for (Resource r : orders) {
+            b.addEntry().setResource(r);
+        }
+        return b;
+    }
+
+    static ObjectNode orderRequest(String hook, String service, Bundle drafts, List<String> selections) {
+        ObjectNode request = CdsTestSupport.request(hook, "p1");
+        CdsTestSupport.asOf(request, AS_OF);
+        ((ObjectNode) request.get("context")).set("draftOrders", CdsTestSupport.tree(drafts));
+        if (selections != null) {
+            ((ObjectNode) request.get("context")).set("selections", JSON.valueToTree(selections));
+        }
+        request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(service),
+                CdsTestSupport.caseResources(CASE), "p1"));
+        return request;
+    }
+
+    static JsonNode post(String service, ObjectNode request) throws IOException {
+        return JSON.readTree(CdsTestSupport.cds("/cds-services/" + service).body(request.toString())
+                .post("/cds-services/" + service).then().statusCode(200).extract().asString());
+    }
+
+    @Test
+    void orderSelectOfDailyAnastrozoleGivesO1WithUpdateAndDelete() throws IOException {
+        JsonNode response = post(ORDER_SELECT, orderRequest("order-select", ORDER_SELECT,
+                drafts(anastrozoleDaily("draft-1"), lisinopril("draft-2")), List.of("MedicationRequest/draft-1")));
+
+        JsonNode card = CdsTestSupport.cardOf(response, "AI_ORDER_REVIEW");
+        assertNotNull(card, "an O1 card");
+        assertEquals("critical", card.get("indicator").asText(), "1 mg daily is 7 mg/week: high");
+        assertTrue(card.get("summary").asText().startsWith("Review anastrozole order"), card.get("summary").asText());
+        // E1 (same suppressed estradiol) is told on the O1 card, not on a card of its own
+        assertEquals(card, CdsTestSupport.cardOf(response, "E2_SUPPRESSED"), "E1 merged into the O1 card");
+        assertTrue(card.get("detail").asText().contains("E2_SUPPRESSED"));
+        assertEquals("at-most-one", card.get("selectionBehavior").asText());
+
+        List<JsonNode> actions = new ArrayList<>();
+        card.get("suggestions").forEach(s -> s.get("actions").forEach(actions::add));
+        JsonNode update = actions.stream().filter(a -> a.get("type").asText().equals("update")).findFirst().orElseThrow();
+        MedicationRequest changed = CTX.newJsonParser().parseResource(MedicationRequest.class, update.get("resource").toString());
+        assertEquals("draft-1", changed.getIdElement().getIdPart());
+        assertEquals(1, changed.getDosageInstruction().size());
+        Dosage d = changed.getDosageInstructionFirstRep();
+        assertEquals(0, d.getDoseAndRateFirstRep().getDoseQuantity().getValue().compareTo(new java.math.BigDecimal("0.5")));
+        assertEquals("mg", d.getDoseAndRateFirstRep().getDoseQuantity().getCode());
+        assertEquals("http://unitsofmeasure.org", d.getDoseAndRateFirstRep().getDoseQuantity().getSystem());
+        assertEquals(2, d.getTiming().getRepeat().getFrequency());
+        assertEquals(0, d.getTiming().getRepeat().getPeriod().compareTo(java.math.BigDecimal.ONE));
+        assertEquals(Timing.UnitsOfTime.WK, d.getTiming().getRepeat().getPeriodUnit());
+        assertEquals("26643006", d.getRoute().getCodingFirstRep().getCode(), "route kept");
+        assertEquals(MedicationRequest.MedicationRequestStatus.DRAFT, changed.getStatus());
+
+        JsonNode delete = actions.stream().filter(a -> a.get("type").asText().equals("delete")).findFirst().orElseThrow();
+        assertEquals("MedicationRequest/draft-1", delete.get("resourceId").asText());
+        assertNull(delete.get("resource"));
+
+        // estradiol already below 20: removing the draft is the recommended alternative
+        JsonNode deleteSuggestion = null;
+        for (JsonNode s : card.get("suggestions")) {
+            for (JsonNode a : s.get("actions")) {
+                if (a.get("type").asText().equals("delete")) {
+                    deleteSuggestion = s;
+                }
+            }
+        }
+        assertNotNull(deleteSuggestion);
+        assertTrue(deleteSuggestion.path("isRecommended").asBoolean(), "remove is recommended: " + deleteSuggestion.get("label"));
+
+        // nothing about the lisinopril draft
+        for (JsonNode c : response.get("cards")) {
+            assertTrue(!c.toString().contains("draft-2"), "the unselected draft is not reviewed");
+        }
+        validateEverySuggestedResource(response);
+    }
+
+    @Test
+    void orderSignReviewsEveryAiDraftAndLeavesOtherOrdersAlone() throws IOException {
+        JsonNode response = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN,
+                drafts(anastrozoleDaily("draft-9")), null));
+        JsonNode card = CdsTestSupport.cardOf(response, "AI_ORDER_REVIEW");
+        assertNotNull(card);
+        assertTrue(card.toString().contains("MedicationRequest/draft-9"));
+        validateEverySuggestedResource(response);
+
+        JsonNode none = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN, drafts(lisinopril("rx-1")), null));
+        assertEquals(0, none.get("cards").size(), "no aromatase inhibitor ordered: no cards");
+    }
+
+    @Test
+    void orderSelectWithoutTheAiSelectedGivesNoCards() throws IOException {
+        JsonNode response = post(ORDER_SELECT, orderRequest("order-select", ORDER_SELECT,
+                drafts(anastrozoleDaily("draft-1"), lisinopril("draft-2")), List.of("MedicationRequest/draft-2")));
+        assertEquals(0, response.get("cards").size());
+    }
+
+    @Test
+    void aTestAlreadyDraftedIsNotSuggestedAgain() throws IOException {
+        ServiceRequest estradiol = new ServiceRequest();
+        estradiol.setId("sr-1");
+        estradiol.setStatus(ServiceRequest.ServiceRequestStatus.DRAFT);
+        estradiol.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+        estradiol.setCode(new CodeableConcept(new Coding("http://loinc.org", "35384-7", "Estradiol sensitive")));
+        estradiol.setSubject(new Reference("Patient/p1"));
+        JsonNode without = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1")), null));
+        assertTrue(suggestedLoincs(without).contains("72873-3"), "the O1 card suggests a sensitive estradiol");
+        JsonNode with = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1"), estradiol), null));
+        assertTrue(!suggestedLoincs(with).contains("72873-3"), "already in the ordering session: " + suggestedLoincs(with));
+    }
+
+    @Test
+    void patientViewSuggestionsAreValidFhirToo() throws IOException {
+        for (String name : List.of("06-no-baseline-dxa", "08-vitd-low-calcium-overdue", "12-nonsensitive-e2")) {
+            ObjectNode request = CdsTestSupport.request("patient-view", "p1");
+            CdsTestSupport.asOf(request, AS_OF);
+            request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(CdsTestSupport.PATIENT_VIEW),
+                    CdsTestSupport.caseResources(name), "p1"));
+            JsonNode response = post(CdsTestSupport.PATIENT_VIEW, request);
+            assertTrue(!suggestedLoincs(response).isEmpty(), name + " suggests tests");
+            validateEverySuggestedResource(response);
+        }
+    }
+
+    static List<String> suggestedLoincs(JsonNode response) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : response.get("cards")) {
+            for (JsonNode s : c.path("suggestions")) {
+                for (JsonNode a : s.get("actions")) {
+                    if (a.has("resource") && a.get("resource").get("resourceType").asText().equals("ServiceRequest")) {
+                        out.add(a.get("resource").get("code").get("coding").get(0).get("code").asText());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Zero errors from the FHIR R4 validator for every create/update resource of every card. */
+    static void validateEverySuggestedResource(JsonNode response) {
+        int checked = 0;
+        for (JsonNode c : response.get("cards")) {
+            for (JsonNode s : c.path("suggestions")) {
+                for (JsonNode a : s.get("actions")) {
+                    if (!a.has("resource")) {
+                        continue;
+                    }
+                    ValidationResult result = validator.validateWithResult(a.get("resource").toString());
+                    List<SingleValidationMessage> errors = result.getMessages().stream()
+                            .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                            .toList();
+                    assertTrue(errors.isEmpty(), a.get("resource").get("resourceType").asText() + ": "
+                            + errors.stream().map(m -> m.getLocationString() + " " + m.getMessage()).collect(Collectors.joining("; ")));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 0, "there were resources to validate");
+    }
+}
