@@ -21,6 +21,11 @@ public final class ResourceIndex {
     private final Map<String, Resource> byKey;
     private final Map<Resource, String> refs;
 
+    /** An empty index to {@link #add} resources to as they arrive (prefetch, then fetched pages). */
+    public ResourceIndex() {
+        this(64);
+    }
+
     private ResourceIndex(int expected) {
         byKey = new HashMap<>(expected * 3);
         refs = new IdentityHashMap<>(expected * 2);
