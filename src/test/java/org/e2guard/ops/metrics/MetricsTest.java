@@ -28,7 +28,7 @@ class MetricsTest {
     @Test
     void evaluatingAGoldenCaseCountsTheEvaluationAndItsFindings() throws IOException {
         String evaluations = "e2guard_evaluations_total\\{[^}]*door=\"evaluate\"[^}]*\\}";
-        String findings = "e2guard_findings_total\\{[^}]*rule=\"E2_SUPPRESSED\"[^}]*severity=\"moderate\"[^}]*\\}";
+        String findings = "e2guard_findings_total\\{[^}]*door=\"evaluate\"[^}]*rule=\"E2_SUPPRESSED\"[^}]*severity=\"moderate\"[^}]*\\}";
         String before = scrape();
 
         String bundle = Files.readString(Path.of("../shared/clinical/cases/01-male-e2-suppressed.bundle.json"));
