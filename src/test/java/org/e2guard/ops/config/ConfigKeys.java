@@ -80,7 +80,8 @@ final class ConfigKeys {
 
     /** SmallRye's environment-variable name of a key: every non-alphanumeric character becomes _, upper case. */
     static String env(String key) {
-        return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+        // a map key (e2guard.ehr.*.base-url) is named by the placeholder NAME: E2GUARD_EHR_NAME_BASE_URL
+        return key.replace("*", "NAME").replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
     }
 
     /** The property if it is a value an operator sets (not a group; a list is documented by its own key, not [*]). */
