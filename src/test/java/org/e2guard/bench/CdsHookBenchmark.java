@@ -8,6 +8,7 @@ import java.util.Set;
 
 import org.e2guard.cds.api.CdsResponse;
 import org.e2guard.cds.config.CdsConfig;
+import org.e2guard.cds.security.CdsJwtVerifier;
 import org.e2guard.cds.service.CardFactory;
 import org.e2guard.cds.service.CdsCatalog;
 import org.e2guard.cds.service.CdsService;
@@ -47,6 +48,48 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * <request.json> [iterations=20000]}.
  */
 public final class CdsHookBenchmark {
+    /**
+     * The JWT check alone: {@link CdsJwtVerifier} with the issuer's JWK Set served on loopback
+     * (fetched once, then cached), one fresh token per call as in production.
+     */
+    static void jwt(String algName, int n, Clock clock) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("e2guard-jwt");
+        String aud = "http://127.0.0.1/cds-services/e2guard-patient-view";
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        CdsBenchTokens.main(new String[] {dir.toString(), aud, "0", String.valueOf(n + 500), "1", algName});
+        byte[] jwks = java.nio.file.Files.readAllBytes(dir.resolve("jwks.json"));
+        http.createContext("/jwks.json", x -> {
+            x.sendResponseHeaders(200, jwks.length);
+            x.getResponseBody().write(jwks);
+            x.close();
+        });
+        http.start();
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(CdsConfig.class)
+                .withConverter(MemorySize.class, 200, new MemorySizeConverter())
+                .withConverter(java.time.Duration.class, 200, new DurationConverter())
+                .withDefaultValue("e2guard.cds.security.issuers.bench.issuer", CdsBenchTokens.ISSUER)
+                .withDefaultValue("e2guard.cds.security.issuers.bench.jwks-url",
+                        "http://127.0.0.1:" + http.getAddress().getPort() + "/jwks.json")
+                .withDefaultValue("e2guard.cds.security.max-token-lifetime", "30M").build();
+        CdsJwtVerifier verifier = new CdsJwtVerifier(config.getConfigMapping(CdsConfig.class), clock);
+        List<String> tokens = java.nio.file.Files.readAllLines(dir.resolve("tokens-run-0.txt"));
+        List<String> audiences = List.of(aud);
+        for (int i = 0; i < 500; i++) {
+            verifier.verify("Bearer " + tokens.get(n + i), audiences); // warm-up, distinct tokens
+        }
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long a = System.nanoTime();
+            verifier.verify("Bearer " + tokens.get(i), audiences);
+            t[i] = System.nanoTime() - a;
+        }
+        Arrays.sort(t);
+        System.out.printf("  JWT check (%s, JWK Set cached, fresh jti): median %.3f ms, p99 %.3f ms%n", algName,
+                t[n / 2] / 1e6, t[n * 99 / 100] / 1e6);
+        http.stop(0);
+    }
+
     public static void main(String[] args) throws Exception {
         // as in the service: HAPI logs at WARN (left unconfigured here, it traces every element it encodes)
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
@@ -143,6 +186,9 @@ public final class CdsHookBenchmark {
         }
         System.out.println(new String(json.writeValueAsBytes(hooks.call(service, body)), StandardCharsets.UTF_8)
                 .contains("\"cards\"") ? "" : "no cards?");
+        for (String alg : List.of("RS384", "ES384")) {
+            jwt(alg, Math.min(iterations, 4000), clock);
+        }
         System.exit(0);
     }
 }
