@@ -1,12 +1,7 @@
 package org.e2guard.ehr;
 
+import org.e2guard.fhir.record.PatientGrouper;
 import org.e2guard.fhir.record.ResourceIndex;
-import org.hl7.fhir.r4.model.Condition;
-import org.hl7.fhir.r4.model.DiagnosticReport;
-import org.hl7.fhir.r4.model.MedicationAdministration;
-import org.hl7.fhir.r4.model.MedicationRequest;
-import org.hl7.fhir.r4.model.MedicationStatement;
-import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -21,22 +16,7 @@ public final class Subjects {
         if (r instanceof Patient p) {
             return p.getIdElement().getIdPart();
         }
-        Reference s;
-        if (r instanceof Observation o) {
-            s = o.getSubject();
-        } else if (r instanceof MedicationStatement m) {
-            s = m.getSubject();
-        } else if (r instanceof MedicationRequest m) {
-            s = m.getSubject();
-        } else if (r instanceof MedicationAdministration m) {
-            s = m.getSubject();
-        } else if (r instanceof Condition c) {
-            s = c.getSubject();
-        } else if (r instanceof DiagnosticReport d) {
-            s = d.getSubject();
-        } else {
-            return null;
-        }
+        Reference s = PatientGrouper.subjectReference(r);
         return patientId(s == null ? null : s.getReference());
     }
 

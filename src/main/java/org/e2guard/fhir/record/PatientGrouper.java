@@ -73,6 +73,18 @@ public final class PatientGrouper {
 
     /** The subject of a resource type the rules read, null for others or when absent. */
     static Reference subjectOf(Resource r) {
+        Reference s = subjectReference(r);
+        if (s == null && !READ_WITH_SUBJECT.contains(r.fhirType())) {
+            return null;
+        }
+        return s == null || (!s.hasReference() && s.getResource() == null) ? new Reference() : s;
+    }
+
+    private static final List<String> READ_WITH_SUBJECT = List.of("Observation", "MedicationStatement",
+            "MedicationRequest", "MedicationAdministration", "Condition", "DiagnosticReport");
+
+    /** The {@code subject} element of a resource type the rules read, as it is (null for other types). */
+    public static Reference subjectReference(Resource r) {
         Reference s = null;
         if (r instanceof Observation o) {
             s = o.getSubject();
@@ -86,10 +98,8 @@ public final class PatientGrouper {
             s = c.getSubject();
         } else if (r instanceof DiagnosticReport d) {
             s = d.getSubject();
-        } else {
-            return null;
         }
-        return s == null || (!s.hasReference() && s.getResource() == null) ? new Reference() : s;
+        return s;
     }
 
     private static String patientKey(Reference subject, Resource from, ResourceIndex index) {
