@@ -45,6 +45,20 @@ public enum FhirFormat {
     }
 
     /**
+     * {@link #negotiate}, as every FHIR endpoint of the service answers it: a 406
+     * OperationOutcome when the client accepts no FHIR format.
+     */
+    public static FhirFormat forResponse(String format, String accept, FhirFormat request) {
+        FhirFormat out = negotiate(format, accept, request);
+        if (out == null) {
+            throw new FhirError(406, org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTSUPPORTED,
+                    "Cannot produce any of the accepted media types; accept application/fhir+json or application/fhir+xml",
+                    null);
+        }
+        return out;
+    }
+
+    /**
      * The response format: {@code _format} wins, then the first FHIR type in Accept (a wildcard
      * keeps the request's format); null when Accept admits no FHIR format.
      */

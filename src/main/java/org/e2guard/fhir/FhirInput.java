@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -14,8 +12,6 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
-import ca.uhn.fhir.parser.IParserErrorHandler;
-import ca.uhn.fhir.parser.json.BaseJsonLikeValue;
 
 /**
  * Reads a FHIR request body: enforces the size limit while reading, and turns every parse error
@@ -28,11 +24,9 @@ public final class FhirInput {
 
     public static IBaseResource parse(FhirContext ctx, FhirFormat format, InputStream body, long maxBytes) {
         if (format == null) {
-            throw new FhirError(415, OperationOutcome.IssueType.NOTSUPPORTED,
-                    "Unsupported or missing Content-Type; send application/fhir+json, application/json or application/fhir+xml",
-                    null);
+            throw unsupportedMediaType();
         }
-        Collector errors = new Collector();
+        FhirParseErrors errors = new FhirParseErrors();
         IParser parser = format.parser(ctx).setParserErrorHandler(errors);
         IBaseResource resource;
         try (Reader reader = new InputStreamReader(new LimitedInputStream(body, maxBytes), StandardCharsets.UTF_8)) {
@@ -47,8 +41,8 @@ public final class FhirInput {
         } catch (IOException e) {
             throw FhirError.invalid("The body could not be read: " + e.getClass().getSimpleName(), null);
         }
-        if (!errors.errors.isEmpty()) {
-            throw FhirError.invalid("Invalid FHIR content: " + String.join("; ", errors.errors), errors.firstLocation);
+        if (!errors.errors().isEmpty()) {
+            throw FhirError.invalid("Invalid FHIR content: " + String.join("; ", errors.errors()), errors.firstLocation());
         }
         return resource;
     }
@@ -67,73 +61,23 @@ public final class FhirInput {
         }
     }
 
+    /** 415: the body is not in a FHIR format. */
+    public static FhirError unsupportedMediaType() {
+        return new FhirError(415, OperationOutcome.IssueType.NOTSUPPORTED,
+                "Unsupported or missing Content-Type; send application/fhir+json, application/json or application/fhir+xml",
+                null);
+    }
+
+    /** 413 before reading, when the client declares a body above the limit. */
+    public static void checkDeclaredLength(Long contentLength, long maxBytes) {
+        if (contentLength != null && contentLength > maxBytes) {
+            throw tooLarge(maxBytes);
+        }
+    }
+
     public static FhirError tooLarge(long maxBytes) {
         return new FhirError(413, OperationOutcome.IssueType.TOOCOSTLY,
                 "The body is larger than the limit of " + maxBytes + " bytes (e2guard.evaluate.max-body-size)", null);
-    }
-
-    /** Collects the parser's complaints; unknown elements and attributes are let through. */
-    private static final class Collector implements IParserErrorHandler {
-        final List<String> errors = new ArrayList<>();
-        String firstLocation;
-
-        private void error(IParseLocation location, String message) {
-            if (errors.size() < 20) {
-                String where = location == null ? null : location.toString();
-                errors.add(where == null ? message : message + " (at " + where + ")");
-                if (firstLocation == null) {
-                    firstLocation = where;
-                }
-            }
-        }
-
-        @Override
-        public void containedResourceWithNoId(IParseLocation location) {
-            error(location, "contained resource without an id");
-        }
-
-        @Override
-        public void incorrectJsonType(IParseLocation location, String elementName, BaseJsonLikeValue.ValueType expected,
-                                      BaseJsonLikeValue.ScalarType expectedScalar, BaseJsonLikeValue.ValueType found,
-                                      BaseJsonLikeValue.ScalarType foundScalar) {
-            error(location, "element '" + elementName + "' has the wrong JSON type (expected " + expected + ", found " + found + ")");
-        }
-
-        @Override
-        public void invalidValue(IParseLocation location, String value, String error) {
-            error(location, "invalid value: " + error);
-        }
-
-        /** Tolerated: the mapping reports a resource that lacks what the rules need. */
-        @Override
-        public void missingRequiredElement(IParseLocation location, String elementName) {
-        }
-
-        @Override
-        public void invalidInternalReference(IParseLocation location, String reference) {
-        }
-
-        @Override
-        public void unexpectedRepeatingElement(IParseLocation location, String elementName) {
-            error(location, "element '" + elementName + "' must not repeat");
-        }
-
-        @Override
-        public void unknownAttribute(IParseLocation location, String attributeName) {
-        }
-
-        @Override
-        public void unknownElement(IParseLocation location, String elementName) {
-        }
-
-        @Override
-        public void unknownReference(IParseLocation location, String reference) {
-        }
-
-        @Override
-        public void extensionContainsValueAndNestedExtensions(IParseLocation location) {
-            error(location, "extension has both a value and nested extensions");
-        }
     }
 
     /** Counts bytes as they are read and stops the parse when the limit is passed. */

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import org.e2guard.cds.config.CdsConfig;
 import org.e2guard.fhir.FhirError;
+import org.e2guard.fhir.FhirParseErrors;
 import org.e2guard.fhir.record.FhirTime;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -159,7 +160,7 @@ public class HookCallParser {
         }
         JacksonStructure structure = new JacksonStructure();
         structure.setNativeObject(object);
-        FhirValueErrors errors = new FhirValueErrors();
+        FhirParseErrors errors = new FhirParseErrors();
         IParser parser = ctx.newJsonParser().setParserErrorHandler(errors);
         IBaseResource r;
         try {
@@ -167,8 +168,8 @@ public class HookCallParser {
         } catch (DataFormatException e) {
             throw FhirError.invalid(where + " is not a valid FHIR resource: " + e.getMessage(), where);
         }
-        if (!errors.errors.isEmpty()) {
-            throw FhirError.invalid(where + " is not valid FHIR: " + String.join("; ", errors.errors), where);
+        if (!errors.errors().isEmpty()) {
+            throw FhirError.invalid(where + " is not valid FHIR: " + String.join("; ", errors.errors()), where);
         }
         return r;
     }

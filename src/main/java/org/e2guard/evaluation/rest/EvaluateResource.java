@@ -72,17 +72,10 @@ public class EvaluateResource {
                              @QueryParam("_pretty") boolean pretty,
                              InputStream body) {
         FhirFormat in = FhirFormat.of(contentType);
-        FhirFormat out = FhirFormat.negotiate(format, accept, in == null ? FhirFormat.JSON : in);
-        if (out == null) {
-            throw new FhirError(406, OperationOutcome.IssueType.NOTSUPPORTED,
-                    "Cannot produce any of the accepted media types; accept application/fhir+json or application/fhir+xml",
-                    null);
-        }
+        FhirFormat out = FhirFormat.forResponse(format, accept, in == null ? FhirFormat.JSON : in);
         try {
             long max = config.maxBodySize().asLongValue();
-            if (contentLength != null && contentLength > max) {
-                throw FhirInput.tooLarge(max);
-            }
+            FhirInput.checkDeclaredLength(contentLength, max);
             IBaseResource resource = FhirInput.parse(ctx, in, body, max);
             Bundle bundle;
             String asOfText = asOfParam;

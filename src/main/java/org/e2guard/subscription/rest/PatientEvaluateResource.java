@@ -94,11 +94,7 @@ public class PatientEvaluateResource {
                              @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
                              @HeaderParam(HttpHeaders.ACCEPT) String accept,
                              InputStream body) {
-        FhirFormat out = FhirFormat.negotiate(format, accept, FhirFormat.JSON);
-        if (out == null) {
-            throw new FhirError(406, OperationOutcome.IssueType.NOTSUPPORTED,
-                    "Cannot produce any of the accepted media types; accept application/fhir+json or application/fhir+xml", null);
-        }
+        FhirFormat out = FhirFormat.forResponse(format, accept, FhirFormat.JSON);
         try {
             if (!ID.matcher(id).matches()) {
                 throw FhirError.invalid("'" + id + "' is not a FHIR resource id", "Patient.id");

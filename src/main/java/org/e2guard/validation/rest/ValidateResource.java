@@ -63,22 +63,13 @@ public class ValidateResource {
                              @QueryParam("_pretty") boolean pretty,
                              InputStream body) {
         FhirFormat in = FhirFormat.of(contentType);
-        FhirFormat out = FhirFormat.negotiate(format, accept, in == null ? FhirFormat.JSON : in);
-        if (out == null) {
-            throw new FhirError(406, OperationOutcome.IssueType.NOTSUPPORTED,
-                    "Cannot produce any of the accepted media types; accept application/fhir+json or application/fhir+xml",
-                    null);
-        }
+        FhirFormat out = FhirFormat.forResponse(format, accept, in == null ? FhirFormat.JSON : in);
         try {
             if (in == null) {
-                throw new FhirError(415, OperationOutcome.IssueType.NOTSUPPORTED,
-                        "Unsupported or missing Content-Type; send application/fhir+json, application/json or application/fhir+xml",
-                        null);
+                throw FhirInput.unsupportedMediaType();
             }
             long max = limits.maxBodySize().asLongValue();
-            if (contentLength != null && contentLength > max) {
-                throw FhirInput.tooLarge(max);
-            }
+            FhirInput.checkDeclaredLength(contentLength, max);
             byte[] bytes = FhirInput.read(body, max);
             OperationOutcome oo = new OperationOutcome();
 

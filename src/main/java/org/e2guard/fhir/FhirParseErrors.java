@@ -1,4 +1,4 @@
-package org.e2guard.cds.service;
+package org.e2guard.fhir;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,16 +7,32 @@ import ca.uhn.fhir.parser.IParserErrorHandler;
 import ca.uhn.fhir.parser.json.BaseJsonLikeValue;
 
 /**
- * The parse rules of FHIR resources inside a CDS Hooks request, the same as for $evaluate
- * bodies: a wrong value or JSON type is an error (400); unknown elements are tolerated. Nothing
- * is logged (messages may quote the value).
+ * The parse rules for every FHIR resource a client sends ($evaluate bodies, resources inside CDS
+ * Hooks requests): a wrong value or JSON type is an error (400); unknown elements, attributes and
+ * references are let through. Nothing is logged, since messages may quote the value.
  */
-final class FhirValueErrors implements IParserErrorHandler {
-    final List<String> errors = new ArrayList<>();
+public final class FhirParseErrors implements IParserErrorHandler {
+    private final List<String> errors = new ArrayList<>();
+    private String firstLocation;
+
+    /** The errors collected (at most 20), each with its location. */
+    public List<String> errors() {
+        return errors;
+    }
+
+    /** Where the first error is, or null. */
+    public String firstLocation() {
+        return firstLocation;
+    }
+
 
     private void error(IParseLocation location, String message) {
         if (errors.size() < 20) {
-            errors.add(location == null ? message : message + " (at " + location + ")");
+            String where = location == null ? null : location.toString();
+            errors.add(where == null ? message : message + " (at " + where + ")");
+            if (firstLocation == null) {
+                firstLocation = where;
+            }
         }
     }
 
@@ -37,6 +53,7 @@ final class FhirValueErrors implements IParserErrorHandler {
         error(location, "invalid value: " + error);
     }
 
+    /** Tolerated: the mapping reports a resource that lacks what the rules need. */
     @Override
     public void missingRequiredElement(IParseLocation location, String elementName) {
     }
