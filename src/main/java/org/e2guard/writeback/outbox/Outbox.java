@@ -276,11 +276,25 @@ public class Outbox {
         }
     }
 
-    /** A dead letter back to work with fresh attempts; false when the row is not a dead letter. */
-    public boolean retry(long id) {
+    /**
+     * A dead letter back to work with fresh attempts: the row as this update left it (a worker may
+     * claim it a moment later), or empty when the row is not a dead letter.
+     */
+    public Optional<Row> retry(long id) {
         Instant now = clock.instant();
-        return update("UPDATE ehr_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "
-                + "WHERE id = ? AND state = 'dead'", ts(now), ts(now), id) > 0;
+        String sql = "UPDATE ehr_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "
+                + "WHERE id = ? AND state = 'dead' RETURNING "
+                + ROW_COLUMNS.substring("SELECT ".length(), ROW_COLUMNS.indexOf(" FROM "));
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setTimestamp(1, ts(now));
+            ps.setTimestamp(2, ts(now));
+            ps.setLong(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new OutboxException("retry", e);
+        }
     }
 
     /** Every dead letter back to work; returns how many. */

@@ -66,11 +66,9 @@ public class OutboxAdminResource {
     @Operation(summary = "Put one dead letter back to work with fresh attempts")
     public Outbox.Row retry(@PathParam("id") long id) {
         Outbox.Row row = get(id);
-        if (!outbox.retry(id)) {
-            throw new FhirError(409, OperationOutcome.IssueType.CONFLICT,
-                    "Outbox row " + id + " is " + row.state() + ", not a dead letter", null);
-        }
-        return get(id);
+        // answer with the row as the retry left it: re-reading it would race the workers
+        return outbox.retry(id).orElseThrow(() -> new FhirError(409, OperationOutcome.IssueType.CONFLICT,
+                "Outbox row " + id + " is " + row.state() + ", not a dead letter", null));
     }
 
     @POST
