@@ -436,6 +436,52 @@ b.labs()
 case("x35-transaction-two-patients", [a, b], [("pa", "E2_SUPPRESSED", "moderate"), ("pb", "DXA_NO_BASELINE", "moderate")],
      kind="transaction")
 
+# ---- ruleset 1.1 ---------------------------------------------------------------------------
+p = quiet_male()
+p.e2(12)
+p.res[0]["deceasedDateTime"] = "2026-06-01"
+case("x36-deceased-datetime-before-asof", [p], [])
+
+p = quiet_male()
+p.e2(12)
+p.res[0]["deceasedDateTime"] = "2026-08-01"
+case("x37-deceased-datetime-after-asof-still-evaluated", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1", gender="female", birth="1958-11-20")
+p.letrozole("2025-01-01")
+p.labs()
+p.add({"resourceType": "Observation", "id": "p1-dxa-panel", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "38269-7", "display": "DXA Bone density"}]},
+       "subject": p.subject(), "effectiveDateTime": "2025-01-05",
+       "component": [
+           {"code": {"coding": [{"system": LOINC, "code": "38267-1"}]},
+            "valueQuantity": {"value": -2.1, "unit": "T-score", "system": UCUM, "code": "{T-score}"}},
+           {"code": {"coding": [{"system": LOINC, "code": "38264-8"}]}, "valueQuantity": {"value": -1.8, "unit": "T-score"}},
+           {"code": {"coding": [{"system": LOINC, "code": "38265-5"}]}, "valueQuantity": {"value": -2.6}}]})
+case("x38-dxa-panel-components-annotation-units-forearm", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = P("p1", gender="female", birth="1958-11-20")
+p.anastrozole("2024-03-01", dosage=P.dose(1, 1, 1, "d"))
+p.vitd(34)
+p.obs("49765-1", 9.2, "mg/dL", "2026-05-01", stem="ca-blood-")
+p.add({"resourceType": "Procedure", "id": "p1-dxa-cpt", "status": "completed",
+       "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "77080"}]},
+       "subject": p.subject(), "performedPeriod": {"start": "2024-02-20T09:00:00Z", "end": "2024-02-20T09:20:00Z"}})
+case("x39-cpt-procedure-overdue-blood-calcium", [p], [("p1", "DXA_OVERDUE", "moderate")])
+
+p = P("p1", gender="female", birth="1958-11-20")
+p.anastrozole("2024-03-01", dosage=P.dose(1, 1, 1, "d"))
+p.labs()
+p.add({"resourceType": "Procedure", "id": "p1-dxa-planned", "status": "in-progress",
+       "code": {"coding": [{"system": "http://snomed.info/sct", "code": "312681000"}]},
+       "subject": p.subject(), "performedDateTime": "2025-06-01"})
+case("x40-procedure-not-completed-no-dxa", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+p = P("p1", gender="female", birth="1958-11-20")
+p.statement({"coding": [{"system": RXNORM, "code": "310261"}]}, "2025-01-01", dosage=P.dose(25, 1, 1, "d"), stem="ai")
+p.labs()
+case("x41-exemestane-by-tablet-code-only", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
 if __name__ == "__main__":
     for name, (bnd, findings) in CASES.items():
         with open(os.path.join(OUT, name + ".bundle.json"), "w") as f:

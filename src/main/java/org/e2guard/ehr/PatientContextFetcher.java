@@ -74,6 +74,11 @@ public class PatientContextFetcher {
                     .and(new TokenClientParam("code").exactly().codings(codes.dxaReports().toArray(Coding[]::new)))
                     .include(new Include("DiagnosticReport:result")));
         }
+        if (!codes.dxaProcedures().isEmpty()) {
+            searchInto(ehr, byRef, notices, true, "Procedure", ehr.client().search().forResource("Procedure")
+                    .where(patientParam.hasId(patientId))
+                    .and(new TokenClientParam("code").exactly().codings(codes.dxaProcedures().toArray(Coding[]::new))));
+        }
         return Optional.of(new Context(patientId, patient, new ArrayList<>(byRef.values()), notices));
     }
 

@@ -20,24 +20,28 @@ public class RuleCodes {
 
     /** Observations whose change can change a finding: estradiol, DXA, 25-OH vitamin D, calcium. */
     static final List<String> SUBSCRIBED_OBSERVATIONS = List.of("estradiol-standard", "estradiol-sensitive",
-            "dxa-bmd", "dxa-t-score", "dxa-z-score", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum");
+            "dxa-bmd", "dxa-t-score", "dxa-z-score", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "calcium-blood");
 
     /** Every Observation the rules read, including context that enriches a finding. */
     static final List<String> READ_OBSERVATIONS = List.of("estradiol-standard", "estradiol-sensitive",
             "testosterone-total", "testosterone-free", "shbg", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum",
+            "calcium-blood",
             "pth", "p1np", "ctx", "bone-alkaline-phosphatase", "hdl", "hematocrit", "dxa-bmd", "dxa-t-score",
             "dxa-z-score", "low-estradiol-symptoms", "fragility-fracture", "condition-osteoporosis",
-            "condition-osteopenia", "condition-hypogonadism", "condition-fracture-risk", "smoking", "alcohol-excess");
+            "condition-osteopenia", "condition-hypogonadism", "condition-fracture-risk", "smoking", "smoking-status",
+            "alcohol-excess");
 
     private final List<Coding> subscribed;
     private final List<Coding> read;
     private final List<Coding> dxaReports;
+    private final List<Coding> dxaProcedures;
 
     public RuleCodes(Terminology terminology) {
         CodeLists codes = terminology.codeLists();
         this.subscribed = union(codes, SUBSCRIBED_OBSERVATIONS);
         this.read = union(codes, READ_OBSERVATIONS);
         this.dxaReports = union(codes, List.of("dxa-report"));
+        this.dxaProcedures = union(codes, List.of("dxa-procedure"));
     }
 
     private static List<Coding> union(CodeLists codes, List<String> valueSets) {
@@ -63,6 +67,11 @@ public class RuleCodes {
     /** DiagnosticReport codes of a DXA report (results are fetched with it). */
     public List<Coding> dxaReports() {
         return dxaReports;
+    }
+
+    /** Procedure codes of a bone densitometry: subscribed, synced and fetched (a scan on record counts for M1/M2). */
+    public List<Coding> dxaProcedures() {
+        return dxaProcedures;
     }
 
     /** Codes per search, keeping each URL well under common 8 KB limits. */

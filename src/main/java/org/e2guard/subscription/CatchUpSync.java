@@ -39,7 +39,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class CatchUpSync implements JobHandler {
     private static final Logger LOG = Logger.getLogger(CatchUpSync.class);
     /** The types e2guard subscribes to; the sync covers exactly what push would have delivered. */
-    static final List<String> TYPES = List.of("Observation", "MedicationStatement", "MedicationRequest");
+    static final List<String> TYPES = List.of("Observation", "MedicationStatement", "MedicationRequest", "Procedure");
 
     private final EhrRegistry ehrs;
     private final RuleCodes codes;
@@ -82,8 +82,11 @@ public class CatchUpSync implements JobHandler {
         Instant from = since.minus(ehr.config().sync().overlap());
         Instant newest = since;
         int queued = 0;
-        List<List<Coding>> chunks = type.equals("Observation") ? RuleCodes.chunks(codes.subscribedObservations())
-                : java.util.Collections.singletonList(null);
+        List<List<Coding>> chunks = switch (type) {
+            case "Observation" -> RuleCodes.chunks(codes.subscribedObservations());
+            case "Procedure" -> RuleCodes.chunks(codes.dxaProcedures());
+            default -> java.util.Collections.singletonList(null);
+        };
         for (List<Coding> chunk : chunks) {
             IQuery<?> query = ehr.client().search().forResource(type)
                     .lastUpdated(new DateRangeParam(new DateParam(ParamPrefixEnum.GREATERTHAN,

@@ -94,6 +94,7 @@ public class SubscriptionRegistrar implements JobHandler {
         out.add(subscription(ehr, "Observation", "Observation?code=" + RuleCodes.tokens(codes.subscribedObservations())));
         out.add(subscription(ehr, "MedicationStatement", "MedicationStatement?"));
         out.add(subscription(ehr, "MedicationRequest", "MedicationRequest?"));
+        out.add(subscription(ehr, "Procedure", "Procedure?code=" + RuleCodes.tokens(codes.dxaProcedures())));
         return out;
     }
 

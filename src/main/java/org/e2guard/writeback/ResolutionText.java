@@ -5,9 +5,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.e2guard.evaluation.engine.Rule;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.Ingredient;
 import org.e2guard.evaluation.timeline.LabConcept;
@@ -28,6 +30,10 @@ public final class ResolutionText {
         String head = "No longer fires on re-evaluation at " + at.truncatedTo(ChronoUnit.SECONDS);
         if (record == null) {
             return head + ".";
+        }
+        if (record.deceasedBy(at)) {
+            // RULES.md §1: a deceased patient is not evaluated, so every open finding resolves for that reason
+            return head + ": patient deceased.";
         }
         boolean onAi = record.exposures(Ingredient.DrugClass.AROMATASE_INHIBITOR).stream().anyMatch(Exposure::current);
         String facts = switch (rule.family()) {
@@ -51,8 +57,8 @@ public final class ResolutionText {
     }
 
     private static String latestDxa(PatientRecord record) {
-        return record.dxa().stream().map(DxaResult::date).max(Comparator.naturalOrder())
-                .map(d -> "newest DXA " + d).orElse("no DXA on record");
+        return Stream.concat(record.dxa().stream().map(DxaResult::date), record.scans().stream().map(DxaScan::date))
+                .max(Comparator.naturalOrder()).map(d -> "newest DXA " + d).orElse("no DXA on record");
     }
 
     private static String currentAnastrozole(PatientRecord record) {

@@ -44,6 +44,8 @@ public final class WritebackPlanner {
     /** e2guard's code for "resolved on re-evaluation" in DetectedIssue.mitigation.action. */
     public static final String MITIGATION_SYSTEM = Canonical.BASE + "/CodeSystem/mitigation";
     public static final String MITIGATION_CODE = "resolved-on-reevaluation";
+    /** RULES.md §1: a deceased patient's open findings resolve with the mitigation "patient deceased". */
+    public static final String MITIGATION_DECEASED = "patient-deceased";
     /** The R5 DetectedIssue.status, carried in R4 as a cross-version extension on the status element. */
     public static final String R5_STATUS_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-DetectedIssue.status";
 
@@ -89,7 +91,11 @@ public final class WritebackPlanner {
             if (s.active() && !firing.contains(s.identifier())) {
                 DetectedIssue di = ctx.newJsonParser().parseResource(DetectedIssue.class, s.body());
                 Rule rule = s.rule() == null ? null : Rule.byCode(s.rule());
-                resolve(di, rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, record.get(), now), now);
+                PatientRecord r = record.get();
+                Coding why = r != null && r.deceasedBy(now)
+                        ? new Coding(MITIGATION_SYSTEM, MITIGATION_DECEASED, "Patient deceased")
+                        : new Coding(MITIGATION_SYSTEM, MITIGATION_CODE, "Resolved on re-evaluation");
+                resolve(di, why, rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, r, now), now);
                 out.add(new PlannedWrite("DetectedIssue", Canonical.DETECTED_ISSUE_ID_SYSTEM, s.identifier(), s.rule(),
                         WrittenState.RESOLVED, ContentHash.sha256("resolved|" + s.hash()), s.firstIdentified(), di));
             }
@@ -113,13 +119,12 @@ public final class WritebackPlanner {
         return out;
     }
 
-    static void resolve(DetectedIssue di, String text, Instant now) {
+    static void resolve(DetectedIssue di, Coding why, String text, Instant now) {
         di.setStatus(DetectedIssue.DetectedIssueStatus.AMENDED);
         di.getStatusElement().getExtension().removeIf(e -> R5_STATUS_EXTENSION.equals(e.getUrl()));
         di.getStatusElement().addExtension(R5_STATUS_EXTENSION, new CodeType("mitigated"));
         di.addMitigation()
-                .setAction(new CodeableConcept(new Coding(MITIGATION_SYSTEM, MITIGATION_CODE, "Resolved on re-evaluation"))
-                        .setText(text))
+                .setAction(new CodeableConcept(why).setText(text))
                 .setDateElement(dateTime(now))
                 .setAuthor(new Reference(FindingResources.DEVICE_REF).setDisplay("e2guard"));
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.e2guard.evaluation.engine.Engine;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,7 +93,7 @@ class CdsGoldenCasesTest {
         assertFalse(summary.contains("p1") || summary.contains("MRN"), "no patient identifiers in the summary");
         String detail = card.get("detail").asText();
         assertTrue(detail.contains("Threshold:"), "detail states the threshold");
-        assertTrue(detail.contains("ruleset 1.0.0"), "detail states the ruleset");
+        assertTrue(detail.contains("ruleset " + Engine.RULESET_VERSION), "detail states the ruleset");
         JsonNode source = card.get("source");
         assertNotNull(source.get("label"));
         assertTrue(source.get("url").asText().startsWith("https://"));

@@ -15,6 +15,7 @@ import org.e2guard.evaluation.engine.Finding;
 import org.e2guard.evaluation.engine.Rule;
 import org.e2guard.evaluation.engine.Severity;
 import org.e2guard.evaluation.engine.Source;
+import org.e2guard.evaluation.timeline.PatientRecord;
 import org.e2guard.fhir.FhirSupport;
 import org.e2guard.fhir.output.FindingResources;
 import org.hl7.fhir.r4.model.DetectedIssue;
@@ -83,6 +84,20 @@ class WritebackPlannerTest {
         DetectedIssue di = (DetectedIssue) again.get(0).resource();
         assertEquals(T0, di.getIdentifiedDateTimeType().getValue().toInstant());
         assertEquals("high", di.getSeverity().toCode());
+    }
+
+    @Test
+    void aDeceasedPatientsOpenFindingsResolveWithThePatientDeceasedMitigation() {
+        List<PlannedWrite> first = planner.plan(evaluation(T0, e1(Severity.MODERATE, 14, T0)), () -> null, List.of(), T0, T0);
+        Instant later = T0.plus(2, ChronoUnit.DAYS);
+        PatientRecord deceased = new PatientRecord("Patient/p1", PatientRecord.Gender.MALE, null,
+                new PatientRecord.Death(null), List.of(), List.of(), List.of(), List.of(), List.of());
+        List<PlannedWrite> resolved = planner.plan(evaluation(later), () -> deceased, written(List.of(), first), later, later);
+        assertEquals(List.of("DetectedIssue", "Flag"), resolved.stream().map(PlannedWrite::resourceType).toList());
+        DetectedIssue di = (DetectedIssue) resolved.get(0).resource();
+        assertEquals(WritebackPlanner.MITIGATION_DECEASED, di.getMitigationFirstRep().getAction().getCodingFirstRep().getCode());
+        assertTrue(di.getMitigationFirstRep().getAction().getText().endsWith(": patient deceased."));
+        assertEquals(Flag.FlagStatus.INACTIVE, ((Flag) resolved.get(1).resource()).getStatus());
     }
 
     @Test

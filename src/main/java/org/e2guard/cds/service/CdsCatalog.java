@@ -35,15 +35,15 @@ public class CdsCatalog {
     static {
         OBSERVATION_KEYS.put("estradiol", List.of("estradiol-standard", "estradiol-sensitive"));
         OBSERVATION_KEYS.put("dxa", List.of("dxa-bmd", "dxa-t-score", "dxa-z-score"));
-        OBSERVATION_KEYS.put("vitaminDCalcium", List.of("vitamin-d-total", "vitamin-d3-proxy", "calcium-serum"));
+        OBSERVATION_KEYS.put("vitaminDCalcium", List.of("vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "calcium-blood"));
         OBSERVATION_KEYS.put("boneTurnover", List.of("ctx", "p1np"));
         OBSERVATION_KEYS.put("riskObservations",
-                List.of("low-estradiol-symptoms", "fragility-fracture", "smoking", "alcohol-excess"));
+                List.of("low-estradiol-symptoms", "fragility-fracture", "smoking", "smoking-status", "alcohol-excess"));
     }
 
     private static final String USAGE = "Reads the listed prefetch, or whatever is missing from fhirServer with "
             + "fhirAuthorization (read access to the patient's Patient, MedicationStatement, MedicationRequest, "
-            + "Medication, Observation, DiagnosticReport and Condition); with neither the call is answered 412. "
+            + "Medication, Observation, DiagnosticReport, Procedure and Condition); with neither the call is answered 412. "
             + "Calls must carry a JWT from a trusted issuer. Decision support only: it never diagnoses or doses.";
 
     private final Map<String, CdsService> byId = new LinkedHashMap<>();
@@ -109,6 +109,7 @@ public class CdsCatalog {
             out.add(PrefetchQuery.search(e.getKey(), "Observation", codings(byName, e.getValue())));
             if (e.getKey().equals("dxa")) {
                 out.add(PrefetchQuery.search("dxaReports", "DiagnosticReport", codings(byName, List.of("dxa-report"))));
+                out.add(PrefetchQuery.search("dxaProcedures", "Procedure", codings(byName, List.of("dxa-procedure"))));
             }
         }
         out.add(PrefetchQuery.search("conditions", "Condition", null));

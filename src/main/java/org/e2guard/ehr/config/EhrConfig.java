@@ -86,7 +86,7 @@ public interface EhrConfig {
         /** SMART: the scopes requested; e2guard reads clinical data and writes its findings. */
         @WithDefault("system/Patient.read system/Observation.read system/MedicationStatement.read "
                 + "system/MedicationRequest.read system/MedicationAdministration.read system/Medication.read "
-                + "system/Condition.read system/DiagnosticReport.read system/Subscription.read system/Subscription.write "
+                + "system/Condition.read system/DiagnosticReport.read system/Procedure.read system/Subscription.read system/Subscription.write "
                 + "system/DetectedIssue.read system/DetectedIssue.write system/Flag.read system/Flag.write "
                 + "system/Device.read system/Device.write system/Provenance.write")
         String scope();

@@ -36,7 +36,7 @@ final class BoneRules {
 
     private static void classify(Situation s, List<Finding> out) {
         RuleParameters p = s.p;
-        LocalDate newest = s.newestDxaDate();
+        LocalDate newest = s.newestDxaResultDate();
         List<DxaResult> scan = s.dxa().stream().filter(d -> d.date().equals(newest)).toList();
         Integer age = s.ageOn(newest);
         boolean useT = age == null || age >= p.tScoreMinAge();
@@ -101,7 +101,7 @@ final class BoneRules {
         RuleParameters p = s.p;
         Instant baselineFrom = s.monthsBefore(s.ai.start(), p.baselineMonthsBeforeAi());
         Map<Site, List<DxaResult>> bySite = new LinkedHashMap<>();
-        s.dxa().stream().filter(d -> d.kind() == Kind.BMD)
+        s.dxa().stream().filter(d -> d.kind() == Kind.BMD && d.site().region().trended())
                 .forEach(d -> bySite.computeIfAbsent(d.site(), k -> new ArrayList<>()).add(d));
         FindingBuilder b = null;
         for (Map.Entry<Site, List<DxaResult>> site : bySite.entrySet()) {
@@ -167,6 +167,7 @@ final class BoneRules {
             case LUMBAR_SPINE -> p.lscLumbarSpinePercent();
             case TOTAL_HIP -> p.lscTotalHipPercent();
             case FEMUR -> p.lscFemurPercent();
+            case FOREARM -> throw new IllegalArgumentException("B3 does not compare the forearm");
         };
     }
 

@@ -16,7 +16,7 @@ import org.e2guard.evaluation.timeline.PatientRecord;
  */
 public final class Engine {
     /** The version of RULES.md implemented here; every finding carries it. */
-    public static final String RULESET_VERSION = "1.0.0";
+    public static final String RULESET_VERSION = "1.1.0";
 
     private static final Comparator<Finding> ORDER = Comparator.comparing(Finding::severity)
             .thenComparing(Finding::rule);
@@ -39,6 +39,13 @@ public final class Engine {
      * @param order a draft order under review (rule O1), or null
      */
     public Evaluation evaluate(PatientRecord record, Instant asOf, DraftOrder order) {
+        if (record.deceasedBy(asOf)) {
+            // RULES.md §1: never a finding for a deceased patient; say so once, as information
+            Notice notice = Notice.info(record.patientRef(), "Patient.deceased[x]",
+                    "The patient is recorded as deceased" + (record.death().at() == null ? "" : " (" + record.death().at() + ")")
+                            + ": not evaluated, no findings.");
+            return new Evaluation(record.patientRef(), asOf, RULESET_VERSION, List.of(), List.of(notice));
+        }
         Situation s = new Situation(record, asOf, parameters, RULESET_VERSION);
         List<Finding> findings = new ArrayList<>();
         EstradiolRules.apply(s, findings);

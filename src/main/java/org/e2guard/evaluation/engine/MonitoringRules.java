@@ -30,7 +30,7 @@ final class MonitoringRules {
         LocalDate newest = s.newestDxaDate();
         Instant baselineFrom = s.monthsBefore(s.ai.start(), p.baselineMonthsBeforeAi());
         long daysOnAi = s.ai.daysSinceStart(s.asOf);
-        boolean baseline = s.dxa().stream().anyMatch(d -> !d.time().isBefore(baselineFrom));
+        boolean baseline = s.dxaSince(baselineFrom);
         if (daysOnAi >= p.monitoringMinDaysOnAi() && !baseline) {
             FindingBuilder b = s.finding(Rule.M1, Severity.MODERATE)
                     .summary("No baseline DXA after " + daysOnAi + " days on " + s.aiName())
@@ -58,7 +58,7 @@ final class MonitoringRules {
                     .window(dueBy, s.asOf, "last " + p.dxaOverdueMonths() + " months")
                     .actions(Action.ORDER_DXA)
                     .sources(Source.MONITORING, Source.EASTELL_2008_ATAC);
-            s.dxa().stream().filter(d -> d.date().equals(newest)).forEach(d -> b.evidence(d.ref()));
+            s.dxaRefsOn(newest).forEach(b::evidence);
             out.add(BoneRules.bone(s, b).build());
         }
     }
@@ -73,7 +73,7 @@ final class MonitoringRules {
             actions.add(Action.ORDER_VITAMIN_D);
         }
         if (s.labs(LabConcept.CALCIUM).stream().noneMatch(l -> !l.time().isBefore(since))) {
-            missing.add("serum calcium");
+            missing.add("calcium");
             actions.add(Action.ORDER_CALCIUM);
         }
         if (missing.isEmpty()) {
@@ -82,7 +82,7 @@ final class MonitoringRules {
         String what = String.join(" and ", missing);
         FindingBuilder b = s.finding(Rule.M3, Severity.LOW)
                 .summary("No " + what + " in the last " + p.vitaminDCalciumMonths() + " months on " + s.aiName())
-                .threshold("no 25-OH vitamin D or no serum calcium in the last " + p.vitaminDCalciumMonths() + " months")
+                .threshold("no 25-OH vitamin D or no calcium (serum or blood) in the last " + p.vitaminDCalciumMonths() + " months")
                 .window(since, s.asOf, "last " + p.vitaminDCalciumMonths() + " months")
                 .actions(actions.toArray(Action[]::new))
                 .actions(Action.CALCIUM_VITAMIN_D_INTAKE)

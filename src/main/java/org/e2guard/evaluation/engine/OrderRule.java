@@ -45,7 +45,7 @@ final class OrderRule {
                 b.note("Order a sensitive (LC-MS/MS) estradiol before starting or increasing the aromatase inhibitor.");
             }
         }
-        if (s.dxa().isEmpty()) {
+        if (!s.anyDxa()) {
             fired = true;
             b.actions(Action.ORDER_DXA);
             reasons.add("no DXA on record");

@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Ingredient.DrugClass;
 import org.e2guard.evaluation.timeline.LabConcept;
 import org.e2guard.evaluation.timeline.LabResult;
@@ -30,6 +31,7 @@ final class Situation {
     final List<Notice> notices = new ArrayList<>();
     private final List<LabResult> labs;
     private final List<DxaResult> dxa;
+    private final List<DxaScan> scans;
 
     Situation(PatientRecord record, Instant asOf, RuleParameters p, String rulesetVersion) {
         this.record = record;
@@ -42,6 +44,7 @@ final class Situation {
                 p.exposureGapJoinsBelowDays(), p.recentlyCompletedDays());
         this.labs = known(record.labs());
         this.dxa = known(record.dxa());
+        this.scans = known(record.scans());
     }
 
     private <T extends Timed> List<T> known(List<T> facts) {
@@ -67,8 +70,39 @@ final class Situation {
         return dxa;
     }
 
-    LocalDate newestDxaDate() {
+    /** The newest date with DXA results: what B1/B2 classify. */
+    LocalDate newestDxaResultDate() {
         return dxa.stream().map(DxaResult::date).max(Comparator.naturalOrder()).orElse(null);
+    }
+
+    /** DXA scans on record as a report or procedure known at asOf, oldest first. */
+    List<DxaScan> scans() {
+        return scans;
+    }
+
+    /** Whether any DXA is on record at asOf: a result, a DXA report or a completed densitometry procedure (M1, M2, O1). */
+    boolean anyDxa() {
+        return !dxa.isEmpty() || !scans.isEmpty();
+    }
+
+    /** The newest date of any DXA on record (results, reports, procedures): what M2 dates. */
+    LocalDate newestDxaDate() {
+        LocalDate results = newestDxaResultDate();
+        LocalDate scan = scans.stream().map(DxaScan::date).max(Comparator.naturalOrder()).orElse(null);
+        return results == null ? scan : scan == null || results.isAfter(scan) ? results : scan;
+    }
+
+    /** Whether any DXA on record falls on or after the instant given (M1's baseline window). */
+    boolean dxaSince(Instant from) {
+        return dxa.stream().anyMatch(d -> !d.time().isBefore(from)) || scans.stream().anyMatch(d -> !d.time().isBefore(from));
+    }
+
+    /** References of every DXA record of a date: its results, reports and procedures. */
+    List<String> dxaRefsOn(LocalDate date) {
+        List<String> refs = new ArrayList<>();
+        dxa.stream().filter(d -> d.date().equals(date)).forEach(d -> refs.add(d.ref()));
+        scans.stream().filter(d -> d.date().equals(date)).forEach(d -> refs.add(d.ref()));
+        return refs;
     }
 
     List<ClinicalContext> context(ClinicalContext.Kind kind) {

@@ -14,18 +14,29 @@ public record DxaResult(String ref, Kind kind, Site site, LocalDate date, Instan
 
     public enum Kind { BMD, T_SCORE, Z_SCORE }
 
-    /** Skeletal regions, each with the least-significant-change setting that applies to it. */
+    /**
+     * Skeletal regions. The forearm classifies (B1/B2) but is never compared over time (B3 reads
+     * spine, hip and femur only, the sites with a least significant change in RULES.md).
+     */
     public enum Region {
-        LUMBAR_SPINE("lumbar spine"), TOTAL_HIP("total hip"), FEMUR("femur/femoral neck");
+        LUMBAR_SPINE("lumbar spine", true), TOTAL_HIP("total hip", true), FEMUR("femur/femoral neck", true),
+        FOREARM("forearm", false);
 
         private final String label;
+        private final boolean trended;
 
-        Region(String label) {
+        Region(String label, boolean trended) {
             this.label = label;
+            this.trended = trended;
         }
 
         public String label() {
             return label;
+        }
+
+        /** Whether B3 compares BMD at this region over time. */
+        public boolean trended() {
+            return trended;
         }
     }
 

@@ -7,7 +7,7 @@ public enum LabConcept {
     TESTOSTERONE_FREE("free testosterone", "pg/mL"),
     SHBG("SHBG", "nmol/L"),
     VITAMIN_D("25-OH vitamin D", "ng/mL"),
-    CALCIUM("serum calcium", "mg/dL"),
+    CALCIUM("calcium", "mg/dL"),
     PTH("PTH", "pg/mL"),
     P1NP("P1NP", "ng/mL"),
     CTX("CTX", "pg/mL"),

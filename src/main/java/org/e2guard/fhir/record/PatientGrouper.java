@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
@@ -28,7 +29,7 @@ public final class PatientGrouper {
 
     /** Resource types the rules read; others are counted and reported once per type. */
     private static final List<String> READ = List.of("Patient", "Observation", "DiagnosticReport",
-            "MedicationStatement", "MedicationRequest", "MedicationAdministration", "Condition", "Medication");
+            "MedicationStatement", "MedicationRequest", "MedicationAdministration", "Condition", "Procedure", "Medication");
 
     private PatientGrouper() {
     }
@@ -81,7 +82,7 @@ public final class PatientGrouper {
     }
 
     private static final List<String> READ_WITH_SUBJECT = List.of("Observation", "MedicationStatement",
-            "MedicationRequest", "MedicationAdministration", "Condition", "DiagnosticReport");
+            "MedicationRequest", "MedicationAdministration", "Condition", "DiagnosticReport", "Procedure");
 
     /** The {@code subject} element of a resource type the rules read, as it is (null for other types). */
     public static Reference subjectReference(Resource r) {
@@ -98,6 +99,8 @@ public final class PatientGrouper {
             s = c.getSubject();
         } else if (r instanceof DiagnosticReport d) {
             s = d.getSubject();
+        } else if (r instanceof Procedure p) {
+            s = p.getSubject();
         }
         return s;
     }

@@ -14,6 +14,7 @@ import org.e2guard.evaluation.timeline.Bound;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DraftOrder;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.LabResult;
 import org.e2guard.evaluation.timeline.PatientRecord;
@@ -31,6 +32,7 @@ import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -89,6 +91,7 @@ public final class RecordMapper {
         private final ResourceIndex index;
         private final List<LabResult> labs = new ArrayList<>();
         private final List<DxaResult> dxa = new ArrayList<>();
+        private final List<DxaScan> scans = new ArrayList<>();
         private final List<Exposure> exposures = new ArrayList<>();
         private final List<ClinicalContext> context = new ArrayList<>();
         private final List<Notice> notices = new ArrayList<>();
@@ -118,11 +121,14 @@ public final class RecordMapper {
                     administration(m);
                 } else if (r instanceof Condition c) {
                     condition(c);
+                } else if (r instanceof Procedure pr) {
+                    procedure(pr);
                 }
             }
             Patient p = group.patient();
             PatientRecord.Gender gender = PatientRecord.Gender.UNKNOWN;
             LocalDate birth = null;
+            PatientRecord.Death death = null;
             if (p == null) {
                 warn(group.patientRef(), null, "The Patient resource is not in the input: gender and age are unknown, so E- and D-rules cannot fire.");
             } else {
@@ -135,35 +141,88 @@ public final class RecordMapper {
                     };
                 }
                 birth = FhirTime.localDate(p.getBirthDateElement());
+                death = death(p);
             }
-            return new Mapped(new PatientRecord(group.patientRef(), gender, birth, labs, dxa, exposures, context), notices);
+            return new Mapped(new PatientRecord(group.patientRef(), gender, birth, death, labs, dxa, scans, exposures, context),
+                    notices);
+        }
+
+        private PatientRecord.Death death(Patient p) {
+            if (p.hasDeceasedBooleanType()) {
+                return Boolean.TRUE.equals(p.getDeceasedBooleanType().getValue()) ? new PatientRecord.Death(null) : null;
+            }
+            if (p.hasDeceasedDateTimeType()) {
+                Instant at = FhirTime.instant(p.getDeceasedDateTimeType());
+                if (at == null) {
+                    // a deceasedDateTime that carries no date still says the patient died
+                    return new PatientRecord.Death(null);
+                }
+                return new PatientRecord.Death(at);
+            }
+            return null;
         }
 
         private void warn(String ref, String location, String message) {
             notices.add(Notice.warning(ref, location, message));
         }
 
+        /**
+         * One coded value of an Observation: the Observation itself or one of its components
+         * (RULES.md §3: each component of a panel counts like a standalone Observation).
+         *
+         * @param path the element, for notices: {@code Observation} or {@code Observation.component[2]}
+         */
+        private record Reading(String path, CodeableConcept code, Type value, CodeableConcept dataAbsentReason,
+                               List<CodeableConcept> interpretation,
+                               List<Observation.ObservationReferenceRangeComponent> referenceRange, Meaning meaning) {
+        }
+
+        /** What a reading is to the rules; exactly one part is set. */
+        private record Meaning(Terminology.LabMatch lab, Terminology.DxaMatch scan, Terminology.ContextMatch context,
+                               boolean smokingStatus) {
+        }
+
+        private Meaning meaning(CodeableConcept code) {
+            Set<String> in = terminology.memberships(code);
+            Optional<Terminology.LabMatch> lab = terminology.lab(in);
+            if (lab.isPresent()) {
+                return new Meaning(lab.get(), null, null, false);
+            }
+            Optional<Terminology.DxaMatch> scan = terminology.dxa(in);
+            if (scan.isPresent()) {
+                return new Meaning(null, scan.get(), null, false);
+            }
+            if (terminology.isSmokingStatus(in)) {
+                return new Meaning(null, null, null, true);
+            }
+            return terminology.context(in, code).map(c -> new Meaning(null, null, c, false)).orElse(null);
+        }
+
         private void observation(Observation o, Instant fallbackTime) {
             if (!seen.add(o)) {
                 return;
             }
-            String ref = index.refOf(o);
-            Set<String> in = terminology.memberships(o.getCode());
-            Optional<Terminology.LabMatch> lab = terminology.lab(in);
-            Optional<Terminology.DxaMatch> scan = lab.isPresent() ? Optional.empty() : terminology.dxa(in);
-            Optional<Terminology.ContextMatch> ctx = lab.isPresent() || scan.isPresent() ? Optional.empty()
-                    : terminology.context(in, o.getCode());
-            if (lab.isEmpty() && scan.isEmpty() && ctx.isEmpty()) {
+            List<Reading> readings = new ArrayList<>();
+            Meaning own = meaning(o.getCode());
+            if (own != null) {
+                readings.add(new Reading("Observation", o.getCode(), o.getValue(), o.getDataAbsentReason(),
+                        o.getInterpretation(), o.getReferenceRange(), own));
+            }
+            for (int i = 0; i < o.getComponent().size(); i++) {
+                Observation.ObservationComponentComponent c = o.getComponent().get(i);
+                Meaning m = meaning(c.getCode());
+                if (m != null) {
+                    readings.add(new Reading("Observation.component[" + i + "]", c.getCode(), c.getValue(),
+                            c.getDataAbsentReason(), c.getInterpretation(), c.getReferenceRange(), m));
+                }
+            }
+            if (readings.isEmpty()) {
                 return;
             }
+            String ref = index.refOf(o);
             if (!usableStatus(o)) {
                 warn(ref, "Observation.status", "Ignored: status '" + (o.hasStatus() ? o.getStatus().toCode() : "")
                         + "' (only final, amended and corrected results are used).");
-                return;
-            }
-            if (o.hasDataAbsentReason()) {
-                warn(ref, "Observation.dataAbsentReason", "Ignored: the value is absent ("
-                        + o.getDataAbsentReason().getCodingFirstRep().getCode() + ").");
                 return;
             }
             Instant time = observationTime(o);
@@ -174,63 +233,87 @@ public final class RecordMapper {
                 warn(ref, "Observation.effective[x]", "Ignored: no effective time or issued date.");
                 return;
             }
-            if (ctx.isPresent()) {
-                context.add(new ClinicalContext(ref, ctx.get().kind(), ctx.get().label(), time));
+            // a panel's components share its date: the scan date groups a DXA's results
+            LocalDate date = o.hasEffectiveDateTimeType() ? FhirTime.localDate(o.getEffectiveDateTimeType())
+                    : FhirTime.utcDate(time);
+            Instant issued = FhirTime.instant(o.getIssuedElement());
+            for (Reading r : readings) {
+                reading(ref, r, time, date, issued);
+            }
+        }
+
+        private void reading(String ref, Reading r, Instant time, LocalDate date, Instant issued) {
+            String at = r.path();
+            if (r.dataAbsentReason() != null && !r.dataAbsentReason().isEmpty()) {
+                warn(ref, at + ".dataAbsentReason", "Ignored: the value is absent ("
+                        + r.dataAbsentReason().getCodingFirstRep().getCode() + ").");
                 return;
             }
-            Double number = o.hasValueQuantity() ? Units.valueOf(o.getValueQuantity()) : null;
+            Meaning m = r.meaning();
+            if (m.smokingStatus()) {
+                // a smoking-status Observation says who smokes by its value (TERMINOLOGY.md)
+                if (r.value() instanceof CodeableConcept v) {
+                    terminology.context(terminology.memberships(v), v)
+                            .filter(c -> c.kind() == ClinicalContext.Kind.SMOKING)
+                            .ifPresent(c -> context.add(new ClinicalContext(ref, c.kind(), c.label(), time)));
+                }
+                return;
+            }
+            if (m.context() != null) {
+                context.add(new ClinicalContext(ref, m.context().kind(), m.context().label(), time));
+                return;
+            }
+            Quantity q = r.value() instanceof Quantity quantity ? quantity : null;
+            Double number = q == null ? null : Units.valueOf(q);
             if (number == null) {
-                warn(ref, "Observation.value[x]", "Ignored: no numeric value (valueQuantity).");
+                warn(ref, at + ".value[x]", "Ignored: no numeric value (valueQuantity).");
                 return;
             }
-            Quantity q = o.getValueQuantity();
             String unit = Units.unitOf(q);
             Quantity.QuantityComparator qc = q.getComparatorElement().getValue();
             if (q.hasComparatorElement() && (qc == null || qc == Quantity.QuantityComparator.NULL)) {
                 // a comparator e2guard cannot read could make the value a bound: never guess it is exact
-                warn(ref, "Observation.valueQuantity.comparator", "Ignored: the comparator is not one of <, <=, >, >=.");
+                warn(ref, at + ".valueQuantity.comparator", "Ignored: the comparator is not one of <, <=, >, >=.");
                 return;
             }
             Bound.Comparator comparator = Bound.Comparator.fromFhir(qc == null ? null : qc.toCode());
             double value = number;
             // the value exactly as the source wrote it ("14.0", "<5"), with its unit
             String reported = comparator.symbol() + q.getValueElement().getValueAsString() + (unit == null ? "" : " " + unit);
-            if (lab.isPresent()) {
-                Terminology.LabMatch m = lab.get();
+            if (m.lab() != null) {
+                Terminology.LabMatch lab = m.lab();
                 if (value < 0) {
-                    warn(ref, "Observation.valueQuantity.value", "Ignored: a negative " + m.concept().label()
+                    warn(ref, at + ".valueQuantity.value", "Ignored: a negative " + lab.concept().label()
                             + " is not a measurement.");
                     return;
                 }
-                Double factor = Units.factor(m.concept(), unit);
+                Double factor = Units.factor(lab.concept(), unit);
                 if (factor == null) {
-                    warn(ref, "Observation.valueQuantity.code", "Ignored: " + m.concept().label() + " unit '"
+                    warn(ref, at + ".valueQuantity.code", "Ignored: " + lab.concept().label() + " unit '"
                             + (unit == null ? "" : unit) + "' is missing or not one e2guard converts (expected "
-                            + m.concept().canonicalUnit() + " or a listed alternative).");
+                            + lab.concept().canonicalUnit() + " or a listed alternative).");
                     return;
                 }
-                labs.add(new LabResult(ref, m.concept(), time, FhirTime.instant(o.getIssuedElement()),
-                        new Bound(value, comparator).scaled(factor), reported, m.sensitive(), m.proxy(), high(o, value)));
+                labs.add(new LabResult(ref, lab.concept(), time, issued, new Bound(value, comparator).scaled(factor),
+                        reported, lab.sensitive(), lab.proxy(), high(r, q, value)));
             } else {
-                Terminology.DxaMatch m = scan.get();
-                boolean unitOk = m.kind() == DxaResult.Kind.BMD ? Units.isBmdUnit(unit) : Units.isScoreUnit(unit);
-                if (!unitOk) {
-                    warn(ref, "Observation.valueQuantity.code", "Ignored: DXA " + m.kind().name().toLowerCase()
+                Terminology.DxaMatch scan = m.scan();
+                boolean bmd = scan.kind() == DxaResult.Kind.BMD;
+                if (bmd ? !Units.isBmdUnit(unit) : !Units.isScoreUnit(q)) {
+                    warn(ref, at + ".valueQuantity.code", "Ignored: DXA " + scan.kind().name().toLowerCase()
                             + " unit '" + (unit == null ? "" : unit) + "' is missing or wrong (expected "
-                            + (m.kind() == DxaResult.Kind.BMD ? "g/cm2" : "1") + ").");
+                            + (bmd ? "g/cm2" : "1, an annotation such as {T-score}, T-score, Z-score, SD or none") + ").");
                     return;
                 }
                 if (comparator != Bound.Comparator.EXACT) {
-                    warn(ref, "Observation.valueQuantity.comparator", "Ignored: a DXA value must be exact.");
+                    warn(ref, at + ".valueQuantity.comparator", "Ignored: a DXA value must be exact.");
                     return;
                 }
-                if (m.kind() == DxaResult.Kind.BMD && value <= 0) {
-                    warn(ref, "Observation.valueQuantity.value", "Ignored: a bone mineral density must be above 0 g/cm2.");
+                if (bmd && value <= 0) {
+                    warn(ref, at + ".valueQuantity.value", "Ignored: a bone mineral density must be above 0 g/cm2.");
                     return;
                 }
-                LocalDate date = o.hasEffectiveDateTimeType() ? FhirTime.localDate(o.getEffectiveDateTimeType())
-                        : FhirTime.utcDate(time);
-                dxa.add(new DxaResult(ref, m.kind(), m.site(), date, time, value, reported));
+                dxa.add(new DxaResult(ref, scan.kind(), scan.site(), date, time, value, reported));
             }
         }
 
@@ -254,18 +337,17 @@ public final class RecordMapper {
             return FhirTime.instant(o.getIssuedElement());
         }
 
-        private boolean high(Observation o, double value) {
-            for (CodeableConcept i : o.getInterpretation()) {
+        private boolean high(Reading r, Quantity q, double value) {
+            for (CodeableConcept i : r.interpretation()) {
                 for (Coding c : i.getCoding()) {
                     if ("H".equals(c.getCode()) || "HH".equals(c.getCode()) || "HU".equals(c.getCode())) {
                         return true;
                     }
                 }
             }
-            for (Observation.ObservationReferenceRangeComponent rr : o.getReferenceRange()) {
+            for (Observation.ObservationReferenceRangeComponent rr : r.referenceRange()) {
                 Double high = rr.hasHigh() ? Units.valueOf(rr.getHigh()) : null;
-                if (high != null && value > high
-                        && (!rr.getHigh().hasCode() || rr.getHigh().getCode().equals(o.getValueQuantity().getCode()))) {
+                if (high != null && value > high && (!rr.getHigh().hasCode() || rr.getHigh().getCode().equals(q.getCode()))) {
                     return true;
                 }
             }
@@ -279,6 +361,15 @@ public final class RecordMapper {
             Instant time = d.hasEffectiveDateTimeType() ? FhirTime.instant(d.getEffectiveDateTimeType())
                     : d.hasEffectivePeriod() ? FhirTime.instant(d.getEffectivePeriod().getStartElement())
                     : FhirTime.instant(d.getIssuedElement());
+            String ref = index.refOf(d);
+            if (reportCounts(d)) {
+                scan(ref, DxaScan.Kind.REPORT, time,
+                        d.hasEffectiveDateTimeType() ? FhirTime.localDate(d.getEffectiveDateTimeType()) : null,
+                        "DiagnosticReport.effective[x]");
+            } else {
+                warn(ref, "DiagnosticReport.status", "The DXA report itself is not counted as a DXA on record: status '"
+                        + (d.hasStatus() ? d.getStatus().toCode() : "") + "' (its results are read by their own status).");
+            }
             for (Reference result : d.getResult()) {
                 Resource target = index.resolve(result, d);
                 if (target instanceof Observation o) {
@@ -287,6 +378,40 @@ public final class RecordMapper {
                     warn(index.refOf(d), "DiagnosticReport.result", "A DXA result reference could not be resolved in the input.");
                 }
             }
+        }
+
+        /** RULES.md §4: a completed bone densitometry Procedure is a DXA on record for M1/M2. */
+        private void procedure(Procedure pr) {
+            if (!terminology.isDxaProcedure(pr.getCode())) {
+                return;
+            }
+            String ref = index.refOf(pr);
+            if (pr.getStatus() != Procedure.ProcedureStatus.COMPLETED) {
+                warn(ref, "Procedure.status", "Ignored: status '" + (pr.hasStatus() ? pr.getStatus().toCode() : "")
+                        + "' (only a completed densitometry counts as a DXA).");
+                return;
+            }
+            Instant time = pr.hasPerformedDateTimeType() ? FhirTime.instant(pr.getPerformedDateTimeType())
+                    : pr.hasPerformedPeriod() ? FhirTime.instant(pr.getPerformedPeriod().getStartElement()) : null;
+            scan(ref, DxaScan.Kind.PROCEDURE, time,
+                    pr.hasPerformedDateTimeType() ? FhirTime.localDate(pr.getPerformedDateTimeType()) : null,
+                    "Procedure.performed[x]");
+        }
+
+        /** A report that was issued and not withdrawn; a registered, partial or preliminary one is no scan on record yet. */
+        private boolean reportCounts(DiagnosticReport d) {
+            return d.hasStatus() && switch (d.getStatus()) {
+                case FINAL, AMENDED, CORRECTED, APPENDED -> true;
+                default -> false;
+            };
+        }
+
+        private void scan(String ref, DxaScan.Kind kind, Instant time, LocalDate date, String timePath) {
+            if (time == null) {
+                warn(ref, timePath, "Ignored as a DXA on record: no date.");
+                return;
+            }
+            scans.add(new DxaScan(ref, kind, date != null ? date : FhirTime.utcDate(time), time));
         }
 
         private void statement(MedicationStatement m) {

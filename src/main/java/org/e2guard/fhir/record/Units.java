@@ -2,6 +2,8 @@ package org.e2guard.fhir.record;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.e2guard.evaluation.timeline.LabConcept;
 
@@ -64,9 +66,24 @@ public final class Units {
         return unit != null && unit.trim().equalsIgnoreCase("g/cm2");
     }
 
-    /** True for the dimensionless UCUM unit of T- and Z-scores. */
-    public static boolean isScoreUnit(String unit) {
-        return unit != null && unit.trim().equals("1");
+    /** A UCUM annotation alone ("{T-score}", "{SD}") is the unity, as "1" is. */
+    private static final Pattern ANNOTATION = Pattern.compile("\\{[^{}]*}");
+    private static final Set<String> SCORE_TEXTS = Set.of("t-score", "z-score", "sd");
+
+    /**
+     * True for a unit a T- or Z-score may carry (RULES.md §3): UCUM {@code 1}, an annotation alone,
+     * the unit text T-score, Z-score or SD in any letter case, or no unit at all.
+     */
+    public static boolean isScoreUnit(org.hl7.fhir.r4.model.Quantity q) {
+        if (!q.hasCode() && !q.hasUnit()) {
+            return true;
+        }
+        String unit = unitOf(q);
+        if (unit == null) {
+            return false;
+        }
+        String u = unit.trim();
+        return u.equals("1") || ANNOTATION.matcher(u).matches() || SCORE_TEXTS.contains(u.toLowerCase(Locale.ROOT));
     }
 
     /** Milligrams per unit of a dose quantity, or null. */

@@ -1,5 +1,6 @@
 package org.e2guard.fhir.terminology;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +43,7 @@ public final class Terminology {
             Map.entry("vitamin-d-total", new LabMatch(LabConcept.VITAMIN_D, false, false)),
             Map.entry("vitamin-d3-proxy", new LabMatch(LabConcept.VITAMIN_D, false, true)),
             Map.entry("calcium-serum", new LabMatch(LabConcept.CALCIUM, false, false)),
+            Map.entry("calcium-blood", new LabMatch(LabConcept.CALCIUM, false, false)),
             Map.entry("pth", new LabMatch(LabConcept.PTH, false, false)),
             Map.entry("p1np", new LabMatch(LabConcept.P1NP, false, false)),
             Map.entry("ctx", new LabMatch(LabConcept.CTX, false, false)),
@@ -136,7 +138,8 @@ public final class Terminology {
                 : in.contains("dxa-z-score") ? DxaResult.Kind.Z_SCORE : null;
         DxaResult.Region region = in.contains("dxa-site-lumbar-spine") ? DxaResult.Region.LUMBAR_SPINE
                 : in.contains("dxa-site-total-hip") ? DxaResult.Region.TOTAL_HIP
-                : in.contains("dxa-site-femur") ? DxaResult.Region.FEMUR : null;
+                : in.contains("dxa-site-femur") ? DxaResult.Region.FEMUR
+                : in.contains("dxa-site-forearm") ? DxaResult.Region.FOREARM : null;
         if (kind == null || region == null) {
             return Optional.empty();
         }
@@ -147,6 +150,16 @@ public final class Terminology {
 
     public boolean isDxaReport(CodeableConcept code) {
         return codes.contains("dxa-report", code);
+    }
+
+    /** A bone densitometry Procedure (SNOMED 312681000, CPT 77080/77081/77085). */
+    public boolean isDxaProcedure(CodeableConcept code) {
+        return codes.contains("dxa-procedure", code);
+    }
+
+    /** A smoking-status Observation (LOINC 72166-2): its value, not its code, says whether the patient smokes. */
+    public boolean isSmokingStatus(Set<String> in) {
+        return in.contains("smoking-status");
     }
 
     /** By code first; by name in {@code coding.display} or {@code text} only as a fallback. */
@@ -182,10 +195,40 @@ public final class Terminology {
                 return Optional.of(new ContextMatch(e.getValue(), label(code)));
             }
         }
-        if (label(code).toLowerCase(Locale.ROOT).contains("fracture")) {
+        if (namesBoneFracture(code)) {
             return Optional.of(new ContextMatch(ClinicalContext.Kind.FRAGILITY_FRACTURE, label(code)));
         }
         return Optional.empty();
+    }
+
+    private static final Pattern FRACTURE = Pattern.compile("fractur", Pattern.CASE_INSENSITIVE);
+    /**
+     * Words that make a "fracture" text not a bone fracture (TERMINOLOGY.md: never dental) or not a
+     * fracture at all (a risk of one).
+     */
+    private static final Pattern NOT_BONE_FRACTURE = Pattern.compile(
+            "\\b(tooth|teeth|dental|dentures?|fillings?|crowns?|enamel|prosthes[ie]s|risk)\\b", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * The fallback for a fracture not coded in the fragility-fracture value set (RULES.md §4): a
+     * text or display naming a bone fracture. Every name of the concept must pass, so a coding
+     * displayed "Fractured dental filling" is never read as a bone fracture whatever its text says.
+     */
+    static boolean namesBoneFracture(CodeableConcept code) {
+        if (code == null) {
+            return false;
+        }
+        List<String> names = new ArrayList<>();
+        if (code.hasText()) {
+            names.add(code.getText());
+        }
+        for (Coding c : code.getCoding()) {
+            if (c.hasDisplay()) {
+                names.add(c.getDisplay());
+            }
+        }
+        return names.stream().anyMatch(n -> FRACTURE.matcher(n).find())
+                && names.stream().noneMatch(n -> NOT_BONE_FRACTURE.matcher(n).find());
     }
 
     /** A human label for a concept: its text, else the first display, else the first code. */

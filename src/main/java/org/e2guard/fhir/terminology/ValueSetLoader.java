@@ -26,13 +26,13 @@ public final class ValueSetLoader {
     /** Names of the value sets the service publishes; the list is fixed by the rules. */
     public static final List<String> PUBLISHED = List.of(
             "estradiol-standard", "estradiol-sensitive", "testosterone-total", "testosterone-free", "shbg",
-            "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "pth", "p1np", "ctx",
+            "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "calcium-blood", "pth", "p1np", "ctx",
             "bone-alkaline-phosphatase", "hdl", "hematocrit", "dxa-bmd", "dxa-t-score", "dxa-z-score",
-            "dxa-site-lumbar-spine", "dxa-site-total-hip", "dxa-site-femur", "dxa-side-left", "dxa-side-right",
-            "dxa-report", "anastrozole", "letrozole", "exemestane", "aromatase-inhibitor-class",
+            "dxa-site-lumbar-spine", "dxa-site-total-hip", "dxa-site-femur", "dxa-site-forearm", "dxa-side-left", "dxa-side-right",
+            "dxa-report", "dxa-procedure", "anastrozole", "letrozole", "exemestane", "aromatase-inhibitor-class",
             "testosterone-products", "glucocorticoids", "condition-osteoporosis", "condition-osteopenia",
             "condition-hypogonadism", "condition-fracture-risk", "low-estradiol-symptoms", "fragility-fracture",
-            "smoking", "alcohol-excess");
+            "smoking", "smoking-status", "alcohol-excess");
 
     private ValueSetLoader() {
     }

@@ -16,6 +16,7 @@ import org.e2guard.evaluation.rest.EvaluateResource;
 import org.e2guard.evaluation.service.EvaluationService;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.Ingredient;
 import org.e2guard.evaluation.timeline.LabConcept;
@@ -55,7 +56,7 @@ public class InputReview {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
     /** Types the rules read (PatientGrouper reports the others once per type). */
     private static final Set<String> READ_TYPES = Set.of("Patient", "Observation", "DiagnosticReport",
-            "MedicationStatement", "MedicationRequest", "MedicationAdministration", "Condition", "Medication");
+            "MedicationStatement", "MedicationRequest", "MedicationAdministration", "Condition", "Procedure", "Medication");
 
     @Inject
     EvaluationService evaluation;
@@ -180,6 +181,10 @@ public class InputReview {
             // scores have the unit "1", which reads as a digit
             String value = d.kind() == DxaResult.Kind.BMD ? d.reported() : d.reported().replaceFirst(" 1$", "");
             add(uses, d.ref(), kind + ", " + d.site().label() + ", " + value + ", scan date " + d.date());
+        }
+        for (DxaScan s : record.scans()) {
+            add(uses, s.ref(), "a DXA on record (" + s.kind().label() + "), scan date " + s.date()
+                    + ": counts for the DXA monitoring rules, never for a T-score");
         }
         for (Exposure e : record.exposures()) {
             StringBuilder s = new StringBuilder(e.ingredient().label()).append(" exposure from ").append(date(e.start()));

@@ -13,6 +13,7 @@ import org.e2guard.evaluation.timeline.Bound;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DraftOrder;
 import org.e2guard.evaluation.timeline.DxaResult.Kind;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.DxaResult.Region;
 import org.e2guard.evaluation.timeline.Ingredient;
 import org.e2guard.evaluation.timeline.LabConcept;
@@ -471,5 +472,80 @@ class EngineRulesTest {
         assertEquals(Map.of("AI_DOSE_ABOVE_TYPICAL", "high", "BMD_OSTEOPOROSIS", "high", "BMD_DECLINE", "high"), findings(e));
         e.findings().forEach(f -> assertTrue(f.summary().length() <= Finding.SUMMARY_MAX, f.summary()));
         assertTrue(e.findings().stream().anyMatch(f -> f.summary().contains("3E+12")), "large numbers in short form");
+    }
+
+    /** What ruleset 1.1 added (RULES.md "Changes"), each at its boundary. */
+    @Nested
+    class Ruleset11 {
+        /** A man who, alive, would get E1, M1 and M3 (case 13 of RULES.md 1.1). */
+        Records suppressedMaleWithoutMonitoring() {
+            return Records.male().testosterone("2024-01-01").anastrozole("2024-03-01", 7.0).e2("2026-05-01", 12);
+        }
+
+        @Test
+        void aDeceasedPatientIsNotEvaluatedAndGetsOneInformationNotice() {
+            Evaluation alive = ENGINE.evaluate(suppressedMaleWithoutMonitoring().build(), AS_OF);
+            assertFalse(alive.findings().isEmpty(), "alive, the same record fires");
+            Evaluation e = ENGINE.evaluate(suppressedMaleWithoutMonitoring().deceased(null).build(), AS_OF);
+            assertEquals(Map.of(), findings(e));
+            assertEquals(1, e.notices().size());
+            assertEquals(Notice.Level.INFORMATION, e.notices().get(0).level());
+            assertTrue(e.notices().get(0).message().contains("deceased"));
+        }
+
+        @ParameterizedTest(name = "died {0} -> evaluated {1}")
+        @CsvSource({"2026-07-01, false", "2026-06-30, false", "2026-07-02, true"})
+        void aDeathDateCountsAtOrBeforeTheEvaluationInstant(String died, boolean evaluated) {
+            Evaluation e = ENGINE.evaluate(suppressedMaleWithoutMonitoring().deceased(died).build(), AS_OF);
+            assertEquals(evaluated, !e.findings().isEmpty());
+        }
+
+        @ParameterizedTest(name = "forearm T {0}, spine T -0.5 -> {1}")
+        @CsvSource({"-2.5, BMD_OSTEOPOROSIS=high", "-2.49, BMD_OSTEOPENIA=moderate", "-1.0, ''"})
+        void theForearmIsAClassificationSite(double forearm, String expected) {
+            Records r = quietMale().e2("2026-05-01", 27)
+                    .dxa(Kind.T_SCORE, Region.FOREARM, "2025-10-01", forearm);
+            assertEquals(parse(expected), findings(r));
+        }
+
+        @Test
+        void theForearmIsNeverComparedOverTime() {
+            // a 20 % forearm BMD loss (a deployment's one-third radius BMD code) fires no BMD_DECLINE
+            Records r = quietMale().e2("2026-05-01", 27)
+                    .dxa(Kind.BMD, Region.FOREARM, "2024-02-15", 0.8).dxa(Kind.BMD, Region.FOREARM, "2025-10-01", 0.64);
+            assertEquals(Map.of(), findings(r));
+        }
+
+        @ParameterizedTest(name = "{0} on {1} -> {2}")
+        @CsvSource({
+                // AI since 2024-03-01: the baseline window opens 2023-03-01; overdue before 2024-07-01
+                "PROCEDURE, 2024-07-01, ''",
+                "REPORT, 2024-07-01, ''",
+                "PROCEDURE, 2024-06-30, DXA_OVERDUE=moderate",
+                "PROCEDURE, 2023-02-28, 'DXA_NO_BASELINE=moderate,DXA_OVERDUE=moderate'",
+        })
+        void aScanOnRecordIsADxaForTheMonitoringRules(DxaScan.Kind kind, String date, String expected) {
+            Records r = Records.male().testosterone("2024-01-01").anastrozole("2024-03-01", 1.0)
+                    .labsUpToDate("2026-05-01").e2("2026-05-01", 27).scan(kind, date);
+            assertEquals(parse(expected), findings(r));
+        }
+
+        @Test
+        void aScanWithoutNumbersNeverClassifiesAndAnOlderScoreStillDoes() {
+            // the newest DXA date with results decides B1/B2; a later procedure only dates M2
+            Records r = quietMale().e2("2026-05-01", 27).dxa(Kind.T_SCORE, Region.TOTAL_HIP, "2025-10-01", -2.7)
+                    .scan(DxaScan.Kind.PROCEDURE, "2026-06-01");
+            assertEquals(Map.of("BMD_OSTEOPOROSIS", "high"), findings(r));
+        }
+
+        @Test
+        void aScanOnRecordSettlesTheOrderRulesBaselineDxa() {
+            Records r = Records.male().testosterone("2024-01-01").e2("2026-05-01", 35).labsUpToDate("2026-05-01");
+            DraftOrder draft = new DraftOrder("MedicationRequest/draft", Ingredient.ANASTROZOLE,
+                    new WeeklyDose(0.5, "0.5 mg/week"), false);
+            assertEquals(Map.of("AI_ORDER_REVIEW", "low"), findings(ENGINE.evaluate(r.build(), AS_OF, draft)));
+            r.scan(DxaScan.Kind.PROCEDURE, "2025-01-10");
+            assertEquals(Map.of(), findings(ENGINE.evaluate(r.build(), AS_OF, draft)));
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.e2guard.evaluation.config.RulesConfig;
 import org.e2guard.evaluation.timeline.Bound;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.Ingredient;
 import org.e2guard.evaluation.timeline.LabConcept;
@@ -36,6 +37,8 @@ final class Records {
     private LocalDate birth = LocalDate.parse("1968-04-02");
     private final List<LabResult> labs = new ArrayList<>();
     private final List<DxaResult> dxa = new ArrayList<>();
+    private final List<DxaScan> scans = new ArrayList<>();
+    private PatientRecord.Death death;
     private final List<Exposure> exposures = new ArrayList<>();
     private final List<ClinicalContext> context = new ArrayList<>();
     private int n;
@@ -105,12 +108,24 @@ final class Records {
                 .dxa(DxaResult.Kind.T_SCORE, DxaResult.Region.LUMBAR_SPINE, date, tScore);
     }
 
+    Records scan(DxaScan.Kind kind, String date) {
+        scans.add(new DxaScan(kind == DxaScan.Kind.PROCEDURE ? "Procedure/s" + (++n) : "DiagnosticReport/s" + (++n), kind,
+                LocalDate.parse(date), day(date)));
+        return this;
+    }
+
+    /** Deceased at the start of the day given, or at an unknown time when null (deceasedBoolean). */
+    Records deceased(String date) {
+        death = new PatientRecord.Death(date == null ? null : day(date));
+        return this;
+    }
+
     Records context(ClinicalContext.Kind kind, String label) {
         context.add(new ClinicalContext("Condition/c" + (++n), kind, label, day("2020-01-01")));
         return this;
     }
 
     PatientRecord build() {
-        return new PatientRecord("Patient/p1", gender, birth, labs, dxa, exposures, context);
+        return new PatientRecord("Patient/p1", gender, birth, death, labs, dxa, scans, exposures, context);
     }
 }

@@ -13,6 +13,7 @@ import org.e2guard.evaluation.engine.Notice;
 import org.e2guard.evaluation.timeline.Bound;
 import org.e2guard.evaluation.timeline.ClinicalContext;
 import org.e2guard.evaluation.timeline.DxaResult;
+import org.e2guard.evaluation.timeline.DxaScan;
 import org.e2guard.evaluation.timeline.Exposure;
 import org.e2guard.evaluation.timeline.Ingredient;
 import org.e2guard.evaluation.timeline.LabConcept;
@@ -23,6 +24,7 @@ import org.e2guard.fhir.terminology.CodeLists;
 import org.e2guard.fhir.terminology.Terminology;
 import org.e2guard.fhir.terminology.ValueSetLoader;
 import org.hl7.fhir.r4.model.Bundle;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,9 +45,15 @@ class RecordMapperTest {
 
     /** Maps a collection bundle of a male patient p1 plus the given resources (JSON objects). */
     static Result map(String... resources) {
+        return mapWith("""
+                {"resourceType":"Patient","id":"p1","gender":"male","birthDate":"1968-04-02"}""", resources);
+    }
+
+    /** Maps a collection bundle of the given Patient p1 plus the given resources (JSON objects). */
+    static Result mapWith(String patient, String... resources) {
         StringBuilder json = new StringBuilder("""
                 {"resourceType":"Bundle","type":"collection","entry":[
-                {"fullUrl":"http://ehr/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","gender":"male","birthDate":"1968-04-02"}}""");
+                {"fullUrl":"http://ehr/fhir/Patient/p1","resource":""" + patient + "}");
         for (String r : resources) {
             json.append(",{\"resource\":").append(r).append('}');
         }
@@ -441,5 +449,188 @@ class RecordMapperTest {
                 .record().exposures().get(0);
         assertNull(ingredientOnly.dose(), "the ingredient code says nothing about the tablet's strength");
         assertTrue(ingredientOnly.doseProblem().contains("not a mass unit"));
+    }
+
+    /** The input shapes ruleset 1.1 added (RULES.md 1.1 §1, §3, §4; TERMINOLOGY.md 1.1). */
+    @Nested
+    class Ruleset11 {
+        static final String PATIENT = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"gender\":\"male\"";
+
+        @ParameterizedTest(name = "{0} -> deceased {1}, at {2}")
+        @CsvSource(delimiter = '|', value = {
+                "'\"deceasedBoolean\":true' | true | ",
+                "'\"deceasedBoolean\":false' | false | ",
+                "'\"deceasedDateTime\":\"2026-03-04\"' | true | 2026-03-04T00:00:00Z",
+                "'\"birthDate\":\"1960-01-01\"' | false | "})
+        void deathFromDeceasedBooleanOrDateTime(String element, boolean deceased, Instant at) {
+            PatientRecord record = mapWith(PATIENT + "," + element + "}").record();
+            assertEquals(deceased, record.deceasedBy(Instant.parse("2026-07-01T00:00:00Z")));
+            if (!deceased) {
+                assertNull(record.death());
+            } else if (at == null) {
+                assertTrue(record.deceasedBy(Instant.parse("1900-01-01T00:00:00Z")), "a death of unknown date is before any instant");
+            } else {
+                assertFalse(record.deceasedBy(at.minusSeconds(1)), "not before the recorded death");
+                assertTrue(record.deceasedBy(at), "at the recorded death");
+            }
+        }
+
+        static String procedure(String id, String system, String code, String status, String performed) {
+            return """
+                    {"resourceType":"Procedure","id":"%s","status":"%s","subject":{"reference":"Patient/p1"},
+                     "code":{"coding":[{"system":"%s","code":"%s"}]}%s}""".formatted(id, status, system, code,
+                    performed == null ? "" : "," + performed);
+        }
+
+        @ParameterizedTest(name = "{0}|{1} {2} -> {3}")
+        @CsvSource({
+                "http://snomed.info/sct, 312681000, completed, 1",
+                "http://www.ama-assn.org/go/cpt, 77080, completed, 1",
+                "http://www.ama-assn.org/go/cpt, 77081, completed, 1",
+                "http://www.ama-assn.org/go/cpt, 77085, completed, 1",
+                "http://snomed.info/sct, 312681000, in-progress, 0",
+                "http://snomed.info/sct, 312681000, entered-in-error, 0",
+                "http://snomed.info/sct, 80146002, completed, 0"})
+        void aCompletedDensitometryProcedureIsAScanOnRecord(String system, String code, String status, int scans) {
+            Result r = map(procedure("pr", system, code, status, "\"performedDateTime\":\"2025-01-10\""));
+            assertEquals(scans, r.record().scans().size());
+            assertTrue(r.record().dxa().isEmpty(), "a procedure never carries a score");
+            if (scans == 1) {
+                DxaScan s = r.record().scans().get(0);
+                assertEquals(DxaScan.Kind.PROCEDURE, s.kind());
+                assertEquals(LocalDate.parse("2025-01-10"), s.date());
+                assertEquals("Procedure/pr", s.ref());
+            }
+        }
+
+        @Test
+        void aProcedureIsDatedByPerformedPeriodStartElseIgnoredWithANotice() {
+            Result period = map(procedure("pr", "http://snomed.info/sct", "312681000", "completed",
+                    "\"performedPeriod\":{\"start\":\"2025-02-03T10:00:00Z\",\"end\":\"2025-02-03T10:30:00Z\"}"));
+            assertEquals(LocalDate.parse("2025-02-03"), period.record().scans().get(0).date());
+            Result none = map(procedure("pr", "http://snomed.info/sct", "312681000", "completed", null));
+            assertTrue(none.record().scans().isEmpty());
+            assertTrue(none.warned("no date"));
+        }
+
+        @Test
+        void aFinalDxaReportIsAScanOnRecordEvenWithoutResults() {
+            String report = """
+                    {"resourceType":"DiagnosticReport","id":"r1","status":"%s","subject":{"reference":"Patient/p1"},
+                     "code":{"coding":[{"system":"http://loinc.org","code":"38269-7"}]},"effectiveDateTime":"2025-05-05"}""";
+            assertEquals(1, map(report.formatted("final")).record().scans().size());
+            Result preliminary = map(report.formatted("preliminary"));
+            assertTrue(preliminary.record().scans().isEmpty());
+            assertTrue(preliminary.warned("not counted as a DXA on record"));
+        }
+
+        @ParameterizedTest(name = "score unit {0} -> usable {1}")
+        @CsvSource(delimiter = '|', value = {
+                "'\"unit\":\"1\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"1\"' | true",
+                "'\"unit\":\"T-score\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"{T-score}\"' | true",
+                "'\"system\":\"http://unitsofmeasure.org\",\"code\":\"{SD}\"' | true",
+                "'\"unit\":\"T-score\"' | true",
+                "'\"unit\":\"Z-score\"' | true",
+                "'\"unit\":\"sd\"' | true",
+                "'' | true",
+                "'\"unit\":\"g/cm2\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"g/cm2\"' | false",
+                "'\"unit\":\"%\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"' | false",
+                "'\"unit\":\"score\"' | false"})
+        void scoresAcceptDimensionlessAnnotationsUnitTextsOrNoUnit(String unit, boolean usable) {
+            String value = "\"valueQuantity\":{\"value\":-2.7" + (unit.isEmpty() ? "" : "," + unit) + "}";
+            Result r = map(obs("t", "38265-5", "final", value, DATE));
+            assertEquals(usable ? 1 : 0, r.record().dxa().size());
+            assertEquals(!usable, r.warned("unit"));
+            if (usable) {
+                DxaResult d = r.record().dxa().get(0);
+                assertEquals(DxaResult.Kind.T_SCORE, d.kind());
+                assertEquals(DxaResult.Region.FOREARM, d.site().region());
+            }
+        }
+
+        @Test
+        void componentsOfAPanelCountLikeObservationsAndTakeThePanelsTime() {
+            Result r = map("""
+                    {"resourceType":"Observation","id":"panel","status":"final","subject":{"reference":"Patient/p1"},
+                     "code":{"coding":[{"system":"http://loinc.org","code":"38269-7"}]},"effectiveDateTime":"2025-10-01",
+                     "component":[
+                      {"code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},"valueQuantity":{"value":-2.6,"system":"http://unitsofmeasure.org","code":"1"}},
+                      {"code":{"coding":[{"system":"http://loinc.org","code":"24966-4"}]},"valueQuantity":{"value":0.91,"system":"http://unitsofmeasure.org","code":"g/cm2"}},
+                      {"code":{"coding":[{"system":"http://loinc.org","code":"38264-8"}]},"dataAbsentReason":{"coding":[{"code":"not-performed"}]}},
+                      {"code":{"coding":[{"system":"http://loinc.org","code":"99999-9"}]},"valueQuantity":{"value":3}}]}""");
+            List<DxaResult> dxa = r.record().dxa();
+            assertEquals(2, dxa.size());
+            assertTrue(dxa.stream().allMatch(d -> d.date().equals(LocalDate.parse("2025-10-01")) && d.ref().equals("Observation/panel")));
+            assertEquals(-2.6, dxa.get(0).value());
+            assertEquals(DxaResult.Kind.BMD, dxa.get(1).kind());
+            assertTrue(r.notices().stream().anyMatch(n -> "Observation.component[2].dataAbsentReason".equals(n.location())));
+        }
+
+        @Test
+        void aPanelsStatusDecidesForItsComponents() {
+            Result r = map("""
+                    {"resourceType":"Observation","id":"panel","status":"preliminary","subject":{"reference":"Patient/p1"},
+                     "code":{"text":"DXA"},"effectiveDateTime":"2025-10-01",
+                     "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"38267-1"}]},"valueQuantity":{"value":-2.6}}]}""");
+            assertTrue(r.record().dxa().isEmpty());
+            assertTrue(r.warned("status 'preliminary'"));
+        }
+
+        static String condition(String id, String code) {
+            return """
+                    {"resourceType":"Condition","id":"%s","subject":{"reference":"Patient/p1"},"code":%s}""".formatted(id, code);
+        }
+
+        @ParameterizedTest(name = "{0} -> fracture {1}")
+        @CsvSource(delimiter = '|', value = {
+                "'{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"443165006\"}]}' | true",
+                "'{\"text\":\"Fracture of neck of femur\"}' | true",
+                "'{\"coding\":[{\"system\":\"http://local\",\"code\":\"X\",\"display\":\"Vertebral compression fracture\"}]}' | true",
+                "'{\"coding\":[{\"system\":\"http://local\",\"code\":\"DENT\",\"display\":\"Fractured dental filling\"}],\"text\":\"Fractured dental filling\"}' | false",
+                "'{\"text\":\"Fracture of tooth\"}' | false",
+                "'{\"text\":\"Fractured crown\"}' | false",
+                "'{\"coding\":[{\"system\":\"http://local\",\"code\":\"Y\",\"display\":\"Fracture\"}],\"text\":\"Broken tooth\"}' | false",
+                "'{\"text\":\"At risk of fracture\"}' | false",
+                "'{\"text\":\"Sprain of ankle\"}' | false"})
+        void fragilityFractureByCodeFirstAndNeverADentalOne(String code, boolean fracture) {
+            Result r = map(condition("c", code));
+            assertEquals(fracture, r.record().context().stream().anyMatch(c -> c.kind() == ClinicalContext.Kind.FRAGILITY_FRACTURE));
+        }
+
+        @ParameterizedTest(name = "{0} -> {1}")
+        @CsvSource({"77176002, true", "449868002, true", "8517006, false", "266919005, false"})
+        void smokingStatusObservationsSmokeByTheirValue(String value, boolean smoker) {
+            Result r = map("""
+                    {"resourceType":"Observation","id":"smk","status":"final","subject":{"reference":"Patient/p1"},
+                     "code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]},"effectiveDateTime":"2026-01-01",
+                     "valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"%s"}]}}""".formatted(value));
+            assertEquals(smoker, r.record().context().stream().anyMatch(c -> c.kind() == ClinicalContext.Kind.SMOKING));
+            assertTrue(r.notices().isEmpty(), "a non-smoker's status is nothing to warn about");
+        }
+
+        @ParameterizedTest(name = "{0} -> {1}")
+        @CsvSource({"77176002, SMOKING", "449868002, SMOKING", "15167005, ALCOHOL_EXCESS", "7200002, ALCOHOL_EXCESS",
+                "10939881000119105, ALCOHOL_EXCESS"})
+        void contextConditionCodes(String code, ClinicalContext.Kind kind) {
+            Result r = map(condition("c", "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"" + code + "\"}]}"));
+            assertEquals(kind, r.record().context().get(0).kind());
+        }
+
+        @Test
+        void bloodCalciumIsCalcium() {
+            Result r = map(obs("ca", "49765-1", "final", quantity("9.1", "mg/dL"), DATE));
+            assertEquals(LabConcept.CALCIUM, r.record().labs().get(0).concept());
+        }
+
+        @Test
+        void exemestaneByItsTabletCodeAlone() {
+            Result r = map("""
+                    {"resourceType":"MedicationStatement","id":"ms","status":"active","subject":{"reference":"Patient/p1"},
+                     "medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"310261"}]},
+                     "effectiveDateTime":"2025-01-20"}""");
+            Exposure e = r.record().exposures().get(0);
+            assertEquals(Ingredient.EXEMESTANE, e.ingredient());
+            assertFalse(e.matchedByName());
+        }
     }
 }
