@@ -16,6 +16,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it open for another period.
  */
 public final class CircuitBreaker {
+    /**
+     * How every EHR's breaker behaves. Produced by the outbox, whose work the breaker gates, so
+     * that the EHR client does not depend on it.
+     */
+    public record Settings(int failureThreshold, Duration openFor) {
+    }
+
     private final int threshold;
     private final Duration openFor;
     private final Clock clock;

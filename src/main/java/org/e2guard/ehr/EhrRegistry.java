@@ -13,8 +13,6 @@ import org.e2guard.ehr.auth.AuthInterceptor;
 import org.e2guard.ehr.auth.EhrAuth;
 import org.e2guard.ehr.auth.SmartBackendAuth;
 import org.e2guard.ehr.config.EhrConfig;
-import org.e2guard.subscription.config.SubscriptionConfig;
-import org.e2guard.writeback.config.WritebackConfig;
 import org.jboss.logging.Logger;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -26,7 +24,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The configured EHRs, built once at start-up. A configuration that cannot work (push without a
- * secret or public URL, SMART without a key) stops the start with a message naming the setting.
+ * secret, SMART without a key) stops the start with a message naming the setting; the settings of
+ * the work done for an EHR (its circuit breaker) come from the outbox that does it.
  */
 @ApplicationScoped
 @Startup
@@ -37,8 +36,7 @@ public class EhrRegistry {
 
     private final Map<String, Ehr> ehrs = new TreeMap<>();
 
-    public EhrRegistry(EhrConfig config, SubscriptionConfig subscriptions, WritebackConfig writeback, FhirContext ctx,
-                       Clock clock) {
+    public EhrRegistry(EhrConfig config, CircuitBreaker.Settings breakers, FhirContext ctx, Clock clock) {
         config.ehrs().forEach((name, c) -> {
             if (!name.matches(NAME_PATTERN)) {
                 throw new IllegalStateException("e2guard.ehr." + name + ": an EHR name must match " + NAME_PATTERN);
@@ -47,10 +45,6 @@ public class EhrRegistry {
                 if (c.push().secret().filter(s -> !s.isBlank()).isEmpty()) {
                     throw new IllegalStateException("e2guard.ehr." + name + ".push.secret is required while push is enabled "
                             + "(or set e2guard.ehr." + name + ".push.enabled=false to rely on the catch-up sync)");
-                }
-                if (subscriptions.publicUrl().filter(s -> !s.isBlank()).isEmpty()) {
-                    throw new IllegalStateException("e2guard.subscription.public-url is required while push is enabled for EHR "
-                            + name + ": the EHR must know where to send notifications");
                 }
             }
             EhrAuth auth = auth(name, c, clock);
@@ -62,8 +56,7 @@ public class EhrRegistry {
             factory.setPoolMaxPerRoute(32);
             IGenericClient client = factory.newGenericClient(c.baseUrl());
             client.registerInterceptor(new AuthInterceptor(auth));
-            CircuitBreaker breaker = new CircuitBreaker(writeback.breakerFailureThreshold(),
-                    writeback.breakerOpenDuration(), clock);
+            CircuitBreaker breaker = new CircuitBreaker(breakers.failureThreshold(), breakers.openFor(), clock);
             ehrs.put(name, new Ehr(name, c, client, auth, breaker));
             LOG.infof("EHR %s configured (auth %s, push %s, catch-up sync every %s)", name,
                     c.auth().type().name().toLowerCase(), c.push().enabled() ? "on" : "off", ehrs.get(name).syncInterval());

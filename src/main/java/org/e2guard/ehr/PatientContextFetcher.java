@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.e2guard.evaluation.engine.Notice;
-import org.e2guard.fhir.record.ResourceIndex;
+import org.e2guard.engine.Notice;
+import org.e2guard.mapping.record.ResourceIndex;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Patient;

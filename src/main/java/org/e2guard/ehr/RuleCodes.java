@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.e2guard.fhir.terminology.CodeLists;
-import org.e2guard.fhir.terminology.Terminology;
+import org.e2guard.mapping.terminology.CodeLists;
+import org.e2guard.mapping.terminology.Terminology;
 import org.hl7.fhir.r4.model.Coding;
 
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,7 +1,7 @@
 package org.e2guard.ehr;
 
-import org.e2guard.fhir.record.PatientGrouper;
-import org.e2guard.fhir.record.ResourceIndex;
+import org.e2guard.mapping.record.PatientGrouper;
+import org.e2guard.mapping.record.ResourceIndex;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;

@@ -7,7 +7,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
@@ -115,4 +117,28 @@ public final class FhirInput {
         }
     }
 
+
+    /** The Bundle of a Parameters body ($validate checks inputs the same way). */
+    public static Bundle bundleParameter(Parameters p) {
+        Parameters.ParametersParameterComponent param = p.getParameter("bundle");
+        if (param == null || !(param.getResource() instanceof Bundle b)) {
+            throw FhirError.invalid("The Parameters resource has no 'bundle' parameter holding a Bundle",
+                    "Parameters.parameter");
+        }
+        return b;
+    }
+
+    /** Rejects Bundle types $evaluate does not read ($validate reports the same). */
+    public static void checkType(Bundle bundle) {
+        if (!bundle.hasType()) {
+            throw FhirError.invalid("Bundle.type is missing", "Bundle.type");
+        }
+        switch (bundle.getType()) {
+            case COLLECTION, BATCH, TRANSACTION, SEARCHSET, DOCUMENT -> {
+            }
+            default -> throw FhirError.invalid("Bundle.type '" + bundle.getType().toCode()
+                    + "' is not evaluated; send a collection, batch, transaction, searchset or document Bundle",
+                    "Bundle.type");
+        }
+    }
 }

@@ -1,10 +1,5 @@
 package org.e2guard.fhir;
 
-import org.e2guard.fhir.terminology.CodeLists;
-import org.e2guard.fhir.terminology.Terminology;
-import org.e2guard.fhir.terminology.TerminologyConfig;
-import org.e2guard.fhir.terminology.ValueSetLoader;
-
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.PerformanceOptionsEnum;
 import io.quarkus.runtime.Startup;
@@ -13,8 +8,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
- * The one FhirContext of the service, and the code lists it loads at start-up. A FhirContext is
- * expensive (about a second to build its model) and thread-safe; parsers are cheap and are not.
+ * The one FhirContext of the service. A FhirContext is expensive (about a second to build its model) and thread-safe; parsers are cheap and are not.
  */
 @ApplicationScoped
 public class FhirSupport {
@@ -41,11 +35,5 @@ public class FhirSupport {
         // pay the model-scanning cost at start-up, not on the first request
         ctx.newJsonParser().parseResource("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}");
         return ctx;
-    }
-
-    @Produces
-    @Singleton
-    Terminology terminology(FhirContext ctx, TerminologyConfig config) {
-        return new Terminology(new CodeLists(ValueSetLoader.load(ctx.newJsonParser(), config.extraValueSets().orElse(null))));
     }
 }

@@ -5,9 +5,8 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 
-import org.e2guard.subscription.config.SubscriptionConfig;
-import org.e2guard.writeback.outbox.Kinds;
-import org.e2guard.writeback.outbox.Outbox;
+import org.e2guard.outbox.Kinds;
+import org.e2guard.outbox.Outbox;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -7,11 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrRegistry;
-import org.e2guard.subscription.config.SubscriptionConfig;
-import org.e2guard.writeback.outbox.Kinds;
-import org.e2guard.writeback.outbox.Outbox;
+import org.e2guard.outbox.Kinds;
+import org.e2guard.outbox.Outbox;
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * record, so replicas agree).
  */
 @ApplicationScoped
+@Startup
 public class SubscriptionScheduler {
     private static final Logger LOG = Logger.getLogger(SubscriptionScheduler.class);
 
@@ -39,6 +40,12 @@ public class SubscriptionScheduler {
         this.state = state;
         this.config = config;
         this.clock = clock;
+        for (Ehr ehr : ehrs.all()) {
+            if (ehr.pushEnabled() && config.publicUrl().filter(s -> !s.isBlank()).isEmpty()) {
+                throw new IllegalStateException("e2guard.subscription.public-url is required while push is enabled for EHR "
+                        + ehr.name() + ": the EHR must know where to send notifications");
+            }
+        }
     }
 
     @Scheduled(identity = "e2guard-ehr-tick", every = "${e2guard.subscription.tick:15s}",

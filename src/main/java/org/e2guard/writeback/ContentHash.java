@@ -5,9 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-import org.e2guard.evaluation.engine.Action;
-import org.e2guard.evaluation.engine.Finding;
-import org.e2guard.evaluation.engine.Source;
+import org.e2guard.engine.Action;
+import org.e2guard.engine.Finding;
+import org.e2guard.engine.Source;
 import org.hl7.fhir.r4.model.Flag;
 
 import ca.uhn.fhir.context.FhirContext;

@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import org.e2guard.evaluation.engine.Rule;
-import org.e2guard.evaluation.timeline.DxaResult;
-import org.e2guard.evaluation.timeline.DxaScan;
-import org.e2guard.evaluation.timeline.Exposure;
-import org.e2guard.evaluation.timeline.Ingredient;
-import org.e2guard.evaluation.timeline.LabConcept;
-import org.e2guard.evaluation.timeline.LabResult;
-import org.e2guard.evaluation.timeline.PatientRecord;
-import org.e2guard.evaluation.timeline.Timed;
+import org.e2guard.engine.Rule;
+import org.e2guard.timeline.DxaResult;
+import org.e2guard.timeline.DxaScan;
+import org.e2guard.timeline.Exposure;
+import org.e2guard.timeline.Ingredient;
+import org.e2guard.timeline.LabConcept;
+import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.PatientRecord;
+import org.e2guard.timeline.Timed;
 
 /**
  * Says, for a DetectedIssue's mitigation, why a finding no longer fires: the re-evaluation time

@@ -10,12 +10,12 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import org.e2guard.evaluation.engine.Evaluation;
-import org.e2guard.evaluation.engine.Finding;
-import org.e2guard.evaluation.engine.Rule;
-import org.e2guard.evaluation.timeline.PatientRecord;
-import org.e2guard.fhir.output.Canonical;
-import org.e2guard.fhir.output.FindingResources;
+import org.e2guard.engine.Evaluation;
+import org.e2guard.engine.Finding;
+import org.e2guard.engine.Rule;
+import org.e2guard.timeline.PatientRecord;
+import org.e2guard.mapping.output.Canonical;
+import org.e2guard.mapping.output.FindingResources;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;

@@ -5,7 +5,7 @@ import java.util.List;
 import org.e2guard.cds.CdsTestSupport;
 import org.e2guard.cds.service.CdsCatalog;
 import org.e2guard.cds.service.CdsService;
-import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.e2guard.mapping.terminology.ValueSetLoader;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 

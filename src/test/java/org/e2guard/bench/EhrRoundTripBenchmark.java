@@ -16,7 +16,7 @@ import javax.sql.DataSource;
 
 import org.e2guard.ehr.testserver.EhrTestResource;
 import org.e2guard.subscription.EhrTestSupport;
-import org.e2guard.writeback.config.WritebackConfig;
+import org.e2guard.outbox.WritebackConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Flag;

@@ -8,17 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 
-import org.e2guard.evaluation.config.RulesConfig;
-import org.e2guard.evaluation.service.EvaluationService;
+import org.e2guard.evaluation.RulesConfig;
+import org.e2guard.evaluation.EvaluationService;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirInput;
 import org.e2guard.fhir.FhirSupport;
-import org.e2guard.fhir.output.EvaluationBundle;
-import org.e2guard.fhir.output.FindingResources;
-import org.e2guard.fhir.record.ResourceIndex;
-import org.e2guard.fhir.terminology.CodeLists;
-import org.e2guard.fhir.terminology.Terminology;
-import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.e2guard.mapping.output.EvaluationBundle;
+import org.e2guard.mapping.output.FindingResources;
+import org.e2guard.mapping.record.ResourceIndex;
+import org.e2guard.mapping.terminology.CodeLists;
+import org.e2guard.mapping.terminology.Terminology;
+import org.e2guard.mapping.terminology.ValueSetLoader;
 import org.hl7.fhir.r4.model.Bundle;
 
 import ca.uhn.fhir.context.FhirContext;

@@ -19,7 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.function.Consumer;
 
-import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.e2guard.mapping.terminology.ValueSetLoader;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.Test;
 

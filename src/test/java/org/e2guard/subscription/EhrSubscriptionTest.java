@@ -32,8 +32,7 @@ import org.e2guard.ehr.EhrLocks;
 import org.e2guard.ehr.EhrRegistry;
 import org.e2guard.ehr.RuleCodes;
 import org.e2guard.ehr.testserver.EhrTestResource;
-import org.e2guard.fhir.output.Canonical;
-import org.e2guard.subscription.config.SubscriptionConfig;
+import org.e2guard.mapping.output.Canonical;
 import org.e2guard.writeback.WritebackPlanner;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.Bundle;
@@ -85,9 +84,9 @@ class EhrSubscriptionTest {
     @Inject
     DataSource db;
     @Inject
-    org.e2guard.writeback.outbox.OutboxWorkers workers;
+    org.e2guard.outbox.OutboxWorkers workers;
     @Inject
-    org.e2guard.writeback.config.WritebackConfig writebackConfig;
+    org.e2guard.outbox.WritebackConfig writebackConfig;
 
     EhrTestSupport t;
 

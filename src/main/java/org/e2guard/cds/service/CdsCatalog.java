@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import org.e2guard.evaluation.engine.Engine;
-import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.e2guard.engine.Engine;
+import org.e2guard.mapping.terminology.ValueSetLoader;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.jboss.logging.Logger;

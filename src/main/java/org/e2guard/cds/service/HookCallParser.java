@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 import org.e2guard.cds.config.CdsConfig;
 import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirParseErrors;
-import org.e2guard.fhir.record.FhirTime;
+import org.e2guard.mapping.record.FhirTime;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;

@@ -2,7 +2,7 @@ package org.e2guard.cds.service;
 
 import java.util.List;
 
-import org.e2guard.evaluation.engine.Action;
+import org.e2guard.engine.Action;
 
 /**
  * The recommended actions (RULES.md §5) that are tests the clinician can order with one click,

@@ -8,8 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.e2guard.fhir.record.ResourceIndex;
-import org.e2guard.fhir.terminology.Terminology;
+import org.e2guard.mapping.record.ResourceIndex;
+import org.e2guard.mapping.terminology.Terminology;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;

@@ -3,9 +3,9 @@ package org.e2guard.cds.service;
 import java.util.List;
 
 import org.e2guard.cds.api.CdsAction;
-import org.e2guard.evaluation.engine.Rule;
-import org.e2guard.evaluation.timeline.Numbers;
-import org.e2guard.fhir.output.Canonical;
+import org.e2guard.engine.Rule;
+import org.e2guard.timeline.Numbers;
+import org.e2guard.mapping.output.Canonical;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Dosage;

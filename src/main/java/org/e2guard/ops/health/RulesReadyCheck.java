@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.e2guard.evaluation.service.EvaluationService;
-import org.e2guard.fhir.terminology.Terminology;
-import org.e2guard.fhir.terminology.ValueSetLoader;
+import org.e2guard.evaluation.EvaluationService;
+import org.e2guard.mapping.terminology.Terminology;
+import org.e2guard.mapping.terminology.ValueSetLoader;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;

@@ -368,7 +368,7 @@ public final class MemoryStore {
             case "subject":
                 List<Base> refs = new ArrayList<>(values(r, "subject"));
                 refs.addAll(values(r, "patient"));
-                String wanted = v.contains("/") ? org.e2guard.fhir.record.ResourceIndex.typeAndId(v) : "Patient/" + v;
+                String wanted = v.contains("/") ? org.e2guard.mapping.record.ResourceIndex.typeAndId(v) : "Patient/" + v;
                 return refs.stream().anyMatch(b -> b instanceof Reference ref && ref.getReference() != null
                         && ref.getReference().endsWith(wanted));
             case "target":

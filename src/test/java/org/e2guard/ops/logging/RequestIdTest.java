@@ -55,7 +55,7 @@ class RequestIdTest {
 
         List<LogCapture.Line> ours = awaitRequestLine("ehr-7f3a.42");
         // the evaluation logs on a worker thread, the request line on the event loop: both carry the id
-        assertTrue(ours.stream().anyMatch(l -> l.category().equals("org.e2guard.evaluation.service.EvaluationService")
+        assertTrue(ours.stream().anyMatch(l -> l.category().equals("org.e2guard.evaluation.EvaluationService")
                 && l.message().contains("E2_SUPPRESSED/moderate")), "evaluation debug line with the id: " + ours);
         LogCapture.Line request = ours.stream().filter(l -> l.category().equals("org.e2guard.request")).findFirst().orElseThrow();
         assertEquals("POST /fhir/{operation: \\$evaluate|%24evaluate} -> 200", request.message().replaceAll(" in \\d+ ms$", ""));

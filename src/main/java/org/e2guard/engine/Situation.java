@@ -1,0 +1,158 @@
+package org.e2guard.engine;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.e2guard.timeline.ClinicalContext;
+import org.e2guard.timeline.DxaResult;
+import org.e2guard.timeline.DxaScan;
+import org.e2guard.timeline.Ingredient.DrugClass;
+import org.e2guard.timeline.LabConcept;
+import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.PatientRecord;
+import org.e2guard.timeline.Timed;
+
+/**
+ * One evaluation's view of a record: what is known at {@code asOf} (later facts are left out so
+ * that a past evaluation can be reproduced), the exposure runs, and the notices collected.
+ */
+final class Situation {
+    final PatientRecord record;
+    final Instant asOf;
+    final RuleParameters p;
+    final String rulesetVersion;
+    final ExposureRun ai;
+    final ExposureRun trt;
+    final List<Notice> notices = new ArrayList<>();
+    private final List<LabResult> labs;
+    private final List<DxaResult> dxa;
+    private final List<DxaScan> scans;
+
+    Situation(PatientRecord record, Instant asOf, RuleParameters p, String rulesetVersion) {
+        this.record = record;
+        this.asOf = asOf;
+        this.p = p;
+        this.rulesetVersion = rulesetVersion;
+        this.ai = ExposureRun.current(record.exposures(DrugClass.AROMATASE_INHIBITOR), asOf,
+                p.exposureGapJoinsBelowDays(), p.recentlyCompletedDays());
+        this.trt = ExposureRun.current(record.exposures(DrugClass.TESTOSTERONE), asOf,
+                p.exposureGapJoinsBelowDays(), p.recentlyCompletedDays());
+        this.labs = known(record.labs());
+        this.dxa = known(record.dxa());
+        this.scans = known(record.scans());
+    }
+
+    private <T extends Timed> List<T> known(List<T> facts) {
+        return facts.stream().filter(f -> !f.time().isAfter(asOf)).sorted(Timed.CHRONOLOGICAL).toList();
+    }
+
+    boolean male() {
+        return record.gender() == PatientRecord.Gender.MALE;
+    }
+
+    /** Usable results of a concept known at asOf, oldest first. */
+    List<LabResult> labs(LabConcept concept) {
+        return labs.stream().filter(l -> l.concept() == concept).toList();
+    }
+
+    LabResult latest(LabConcept concept) {
+        List<LabResult> all = labs(concept);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** DXA measurements known at asOf, oldest first. */
+    List<DxaResult> dxa() {
+        return dxa;
+    }
+
+    /** The newest date with DXA results: what B1/B2 classify. */
+    LocalDate newestDxaResultDate() {
+        return dxa.stream().map(DxaResult::date).max(Comparator.naturalOrder()).orElse(null);
+    }
+
+    /** DXA scans on record as a report or procedure known at asOf, oldest first. */
+    List<DxaScan> scans() {
+        return scans;
+    }
+
+    /** Whether any DXA is on record at asOf: a result, a DXA report or a completed densitometry procedure (M1, M2, O1). */
+    boolean anyDxa() {
+        return !dxa.isEmpty() || !scans.isEmpty();
+    }
+
+    /** The newest date of any DXA on record (results, reports, procedures): what M2 dates. */
+    LocalDate newestDxaDate() {
+        LocalDate results = newestDxaResultDate();
+        LocalDate scan = scans.stream().map(DxaScan::date).max(Comparator.naturalOrder()).orElse(null);
+        return results == null ? scan : scan == null || results.isAfter(scan) ? results : scan;
+    }
+
+    /** Whether any DXA on record falls on or after the instant given (M1's baseline window). */
+    boolean dxaSince(Instant from) {
+        return dxa.stream().anyMatch(d -> !d.time().isBefore(from)) || scans.stream().anyMatch(d -> !d.time().isBefore(from));
+    }
+
+    /** References of every DXA record of a date: its results, reports and procedures. */
+    List<String> dxaRefsOn(LocalDate date) {
+        List<String> refs = new ArrayList<>();
+        dxa.stream().filter(d -> d.date().equals(date)).forEach(d -> refs.add(d.ref()));
+        scans.stream().filter(d -> d.date().equals(date)).forEach(d -> refs.add(d.ref()));
+        return refs;
+    }
+
+    List<ClinicalContext> context(ClinicalContext.Kind kind) {
+        return record.context().stream()
+                .filter(c -> c.kind() == kind && (c.time() == null || !c.time().isAfter(asOf)))
+                .toList();
+    }
+
+    Integer ageOn(LocalDate date) {
+        return record.birthDate() == null ? null : Period.between(record.birthDate(), date).getYears();
+    }
+
+    Integer ageNow() {
+        return ageOn(asOf.atZone(ZoneOffset.UTC).toLocalDate());
+    }
+
+    Instant monthsBefore(Instant t, int months) {
+        return t.atZone(ZoneOffset.UTC).minusMonths(months).toInstant();
+    }
+
+    Instant daysBefore(Instant t, int days) {
+        return t.minus(java.time.Duration.ofDays(days));
+    }
+
+    void notice(String ref, String message) {
+        notices.add(Notice.warning(ref, null, message));
+    }
+
+    FindingBuilder finding(Rule rule, Severity severity) {
+        return new FindingBuilder(rule, severity, record.patientRef(), rulesetVersion);
+    }
+
+    /** Medication references of the current AI run: the implicated medications of every AI finding. */
+    List<String> aiRefs() {
+        return ai == null ? List.of() : ai.members().stream().map(e -> e.ref()).toList();
+    }
+
+    /** Names the AI ingredients of the current run, e.g. "anastrozole". */
+    String aiName() {
+        if (ai == null) {
+            return "an aromatase inhibitor";
+        }
+        List<String> names = ai.members().stream().map(e -> e.ingredient().label()).distinct().toList();
+        return names.size() == 1 ? names.get(0) : "aromatase inhibitors";
+    }
+
+    /** Findings about a drug matched by its name alone must say so (RULES.md §1). */
+    void noteNameMatches(FindingBuilder b) {
+        if (ai != null && ai.members().stream().anyMatch(e -> e.matchedByName())) {
+            b.note("The aromatase inhibitor was recognised by its name, not by a standard code; check the medication record.");
+        }
+    }
+}

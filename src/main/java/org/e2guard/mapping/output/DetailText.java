@@ -1,0 +1,57 @@
+package org.e2guard.mapping.output;
+
+import java.util.List;
+
+import org.e2guard.engine.Action;
+import org.e2guard.engine.Finding;
+import org.e2guard.engine.Source;
+
+/**
+ * The human-readable detail of a finding (Markdown): values in reported and canonical units,
+ * the threshold, the window, notes, recommended actions and sources. DetectedIssue.detail and the
+ * CDS card detail share it, so the two never tell different stories.
+ */
+public final class DetailText {
+    private DetailText() {
+    }
+
+    public static String of(Finding f) {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append(f.summary()).append("\n\n");
+        for (Finding.Observed v : f.values()) {
+            sb.append("- ").append(v.label()).append(": ").append(v.reported());
+            if (!v.canonical().equals(v.reported())) {
+                sb.append(" (").append(v.canonical()).append(')');
+            }
+            if (v.time() != null) {
+                sb.append(", ").append(FindingResources.date(v.time()));
+            }
+            sb.append('\n');
+        }
+        sb.append("- Threshold: ").append(f.threshold()).append('\n');
+        if (f.window() != null) {
+            sb.append("- Window: ").append(f.window().description()).append(" (")
+                    .append(FindingResources.date(f.window().start())).append(" to ")
+                    .append(FindingResources.date(f.window().end())).append(")\n");
+        }
+        for (String note : f.notes()) {
+            sb.append("\n").append(note).append('\n');
+        }
+        if (!f.actions().isEmpty()) {
+            sb.append("\nRecommended actions:\n");
+            for (Action a : f.actions()) {
+                sb.append("- ").append(a.display()).append('\n');
+            }
+        }
+        List<Source> sources = f.sources();
+        if (!sources.isEmpty()) {
+            sb.append("\nSources:\n");
+            for (Source s : sources) {
+                sb.append("- ").append(s.label()).append(": ").append(s.url()).append('\n');
+            }
+        }
+        sb.append("\nRule ").append(f.rule().id()).append(' ').append(f.rule().code())
+                .append(", e2guard ruleset ").append(f.rulesetVersion()).append('.');
+        return sb.toString();
+    }
+}

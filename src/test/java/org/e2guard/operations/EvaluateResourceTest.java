@@ -1,0 +1,202 @@
+package org.e2guard.operations;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Set;
+
+import org.e2guard.fhir.FhirSupport;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Parameters;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+
+/** The $evaluate operation's HTTP contract: paths, formats, input shapes, errors. */
+@QuarkusTest
+class EvaluateResourceTest {
+    static final FhirContext CTX = FhirSupport.newContext();
+    static final String AS_OF = "2026-07-01T00:00:00Z";
+
+    static RequestSpecification api() {
+        return given().urlEncodingEnabled(false).header("Authorization", "Bearer test-key");
+    }
+
+    static String caseBundle(String name) throws IOException {
+        return Files.readString(GoldenCasesTest.casesDir().resolve(name + ".bundle.json"));
+    }
+
+    @Test
+    void literalAndPercentEncodedPathsAreTheSameEndpoint() throws IOException {
+        String body = caseBundle("01-male-e2-suppressed");
+        for (String path : new String[] {"/fhir/$evaluate", "/fhir/%24evaluate"}) {
+            api().contentType("application/fhir+json").body(body).post(path + "?asOf=" + AS_OF)
+                    .then().statusCode(200)
+                    .body("entry.resource.code.coding.flatten().code", hasItem("E2_SUPPRESSED"));
+        }
+    }
+
+    @Test
+    void xmlInXmlOut() throws IOException {
+        Bundle bundle = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("02-male-e2-very-low-high-dose"));
+        String xml = CTX.newXmlParser().encodeResourceToString(bundle);
+        String response = api().contentType("application/fhir+xml").accept("application/fhir+xml").body(xml)
+                .post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200).contentType(containsString("application/fhir+xml"))
+                .extract().asString();
+        Bundle out = CTX.newXmlParser().parseResource(Bundle.class, response);
+        assertEquals(Set.of("E2_SUPPRESSED", "AI_DOSE_ABOVE_TYPICAL"), rules(out));
+    }
+
+    @Test
+    void formatFollowsAcceptAndFormatParameter() throws IOException {
+        String body = caseBundle("01-male-e2-suppressed");
+        api().contentType("application/json").accept("application/fhir+xml").body(body).post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200).contentType(containsString("application/fhir+xml"));
+        api().contentType("application/json").body(body).post("/fhir/$evaluate?_format=xml&asOf=" + AS_OF)
+                .then().statusCode(200).contentType(containsString("application/fhir+xml"));
+        api().contentType("application/json").accept("*/*").body(body).post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200).contentType(containsString("application/fhir+json"));
+    }
+
+    @Test
+    void parametersWithBundleAndAsOf() throws IOException {
+        Parameters p = new Parameters();
+        p.addParameter().setName("bundle").setResource(CTX.newJsonParser().parseResource(Bundle.class, caseBundle("03-persistent-suppression")));
+        p.addParameter().setName("asOf").setValue(new org.hl7.fhir.r4.model.DateTimeType(AS_OF));
+        api().contentType("application/fhir+json").body(CTX.newJsonParser().encodeResourceToString(p)).post("/fhir/$evaluate")
+                .then().statusCode(200)
+                .body("entry.resource.code.coding.flatten().code", hasItem("E2_PERSISTENTLY_SUPPRESSED"));
+    }
+
+    @Test
+    void searchsetOfSeveralPatients() throws IOException {
+        Bundle a = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("01-male-e2-suppressed"));
+        Bundle b = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("05-female-on-ai-osteoporosis"));
+        Bundle searchset = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        a.getEntry().forEach(e -> searchset.addEntry().setFullUrl(e.getFullUrl()).setResource(e.getResource())
+                .getSearch().setMode(Bundle.SearchEntryMode.MATCH));
+        // the second case's patient and resources are renamed so the two records stay apart
+        String renamed = CTX.newJsonParser().encodeResourceToString(b).replace("p1", "p2");
+        CTX.newJsonParser().parseResource(Bundle.class, renamed).getEntry()
+                .forEach(e -> searchset.addEntry().setFullUrl(e.getFullUrl()).setResource(e.getResource()));
+        JsonNode out = GoldenCasesTest.JSON.readTree(api().contentType("application/fhir+json")
+                .body(CTX.newJsonParser().encodeResourceToString(searchset)).post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200).extract().asString());
+        assertEquals(Set.of("Patient/p1 E2_SUPPRESSED moderate", "Patient/p2 BMD_OSTEOPOROSIS high"),
+                GoldenCasesTest.actualFindings(out));
+    }
+
+    @Test
+    void outputCarriesFlagDeviceProvenanceAndOutcome() throws IOException {
+        api().contentType("application/fhir+json").body(caseBundle("11-entered-in-error-ignored")).post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200)
+                .body("entry.resource.resourceType", hasItem("Device"))
+                .body("entry.resource.resourceType", hasItem("OperationOutcome"))
+                .body("entry.resource.resourceType", not(hasItem("Flag")))
+                .body("entry.find { it.resource.resourceType == 'OperationOutcome' }.resource.issue.details.text",
+                        hasItem(containsString("Observation/p1-e2x: Ignored: status 'entered-in-error'")));
+        api().contentType("application/fhir+json").body(caseBundle("01-male-e2-suppressed")).post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(200)
+                .body("entry.find { it.resource.resourceType == 'Flag' }.resource.status", equalTo("active"))
+                .body("entry.find { it.resource.resourceType == 'Provenance' }.resource.agent[0].who.reference", equalTo("Device/e2guard"))
+                .body("entry.find { it.resource.resourceType == 'DetectedIssue' }.resource.identifier[0].value",
+                        equalTo(org.e2guard.mapping.output.FindingResources.issueKey("Patient/p1",
+                                org.e2guard.engine.Rule.E1)))
+                .body("entry.find { it.resource.resourceType == 'DetectedIssue' }.resource.detail",
+                        containsString("14 pg/mL"));
+    }
+
+    @Test
+    void malformedJsonIs400WithAnOperationOutcome() {
+        api().contentType("application/fhir+json").body("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[")
+                .post("/fhir/$evaluate")
+                .then().statusCode(400).contentType(containsString("application/fhir+json"))
+                .body("resourceType", equalTo("OperationOutcome"))
+                .body("issue[0].severity", equalTo("error"))
+                .body("issue[0].code", equalTo("invalid"));
+    }
+
+    @Test
+    void invalidValueSaysWhere() {
+        api().contentType("application/fhir+json").body("""
+                {"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","status":"final",
+                 "code":{"text":"x"},"effectiveDateTime":"2026-13-45"}}]}""")
+                .post("/fhir/$evaluate")
+                .then().statusCode(400).body("resourceType", equalTo("OperationOutcome"))
+                .body("issue[0].diagnostics", containsString("effectiveDateTime"));
+    }
+
+    @Test
+    void wrongResourceAndBundleTypesAre400() {
+        api().contentType("application/fhir+json").body("{\"resourceType\":\"Patient\",\"id\":\"x\"}").post("/fhir/$evaluate")
+                .then().statusCode(400).body("issue[0].diagnostics", containsString("Expected a Bundle"));
+        api().contentType("application/fhir+json").body("{\"resourceType\":\"Bundle\",\"type\":\"history\"}").post("/fhir/$evaluate")
+                .then().statusCode(400).body("issue[0].expression[0]", equalTo("Bundle.type"));
+        api().contentType("application/fhir+json").body("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}")
+                .post("/fhir/$evaluate?asOf=yesterday")
+                .then().statusCode(400).body("issue[0].expression[0]", equalTo("asOf"));
+    }
+
+    @Test
+    void otherMediaTypesAre415And406() {
+        api().contentType("text/plain").body("hello").post("/fhir/$evaluate")
+                .then().statusCode(415).body("resourceType", equalTo("OperationOutcome"));
+        api().contentType("application/fhir+json").accept("text/html").body("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}")
+                .post("/fhir/$evaluate")
+                .then().statusCode(406);
+    }
+
+    @Test
+    void bodiesAboveTheLimitAre413() {
+        StringBuilder big = new StringBuilder("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+        String entry = "{\"resource\":{\"resourceType\":\"Basic\",\"code\":{\"text\":\"" + "x".repeat(1000) + "\"}}},";
+        while (big.length() < 21 * 1024 * 1024) {
+            big.append(entry);
+        }
+        big.append("{\"resource\":{\"resourceType\":\"Basic\",\"code\":{\"text\":\"y\"}}}]}");
+        api().contentType("application/fhir+json").body(big.toString()).post("/fhir/$evaluate")
+                .then().statusCode(413).body("resourceType", equalTo("OperationOutcome"));
+    }
+
+    @Test
+    void patientDataNeedsAnApiKey() throws IOException {
+        given().urlEncodingEnabled(false).contentType("application/fhir+json").body(caseBundle("01-male-e2-suppressed"))
+                .post("/fhir/$evaluate").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("resourceType", equalTo("OperationOutcome"));
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer wrong").contentType("application/fhir+json")
+                .body(caseBundle("01-male-e2-suppressed")).post("/fhir/%24evaluate").then().statusCode(401);
+    }
+
+    @Test
+    void metadataIsOpenAndNamesTheOperation() {
+        given().get("/fhir/metadata").then().statusCode(200)
+                .body("resourceType", equalTo("CapabilityStatement"))
+                .body("rest[0].operation.name", hasItem("evaluate"));
+    }
+
+    @Test
+    void healthEndpoints() {
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    static Set<String> rules(Bundle out) {
+        Set<String> rules = new java.util.TreeSet<>();
+        out.getEntry().stream().filter(e -> e.getResource() instanceof org.hl7.fhir.r4.model.DetectedIssue)
+                .forEach(e -> ((org.hl7.fhir.r4.model.DetectedIssue) e.getResource()).getCode().getCoding().stream()
+                        .filter(c -> c.getSystem().endsWith("/CodeSystem/rule")).forEach(c -> rules.add(c.getCode())));
+        return rules;
+    }
+}
