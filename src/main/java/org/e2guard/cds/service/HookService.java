@@ -12,6 +12,7 @@ import org.e2guard.evaluation.engine.Evaluation;
 import org.e2guard.evaluation.service.EvaluationService;
 import org.e2guard.evaluation.timeline.DraftOrder;
 import org.e2guard.evaluation.timeline.Ingredient;
+import org.e2guard.evaluation.timeline.PatientRecord;
 import org.e2guard.fhir.record.PatientGroup;
 import org.e2guard.fhir.record.PatientGrouper;
 import org.e2guard.fhir.record.ResourceIndex;
@@ -72,13 +73,15 @@ public class HookService {
         if (!service.hook().ordering()) {
             reviewed.add(new CardFactory.Reviewed(evaluation.evaluate(group, index, call.asOf(), null, DOOR), null, null));
         } else {
+            // the same timeline the evaluations read; the cards need a fact O1 states only in words
+            PatientRecord record = evaluation.mapper().map(group, index).record();
             for (MedicationRequest draft : candidates) {
                 Optional<DraftOrder> order = evaluation.mapper().draftOrder(draft, index, refOf(draft, index));
                 if (order.isEmpty() || order.get().ingredient().drugClass() != Ingredient.DrugClass.AROMATASE_INHIBITOR) {
                     continue;
                 }
                 Evaluation e = evaluation.evaluate(group, index, call.asOf(), order.get(), DOOR);
-                reviewed.add(new CardFactory.Reviewed(e, order.get(), draft));
+                reviewed.add(new CardFactory.Reviewed(e, order.get(), draft, record));
             }
         }
         List<Card> out = cards.cards(call, reviewed, drafted(call));
