@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.e2guard.timeline.ClinicalContext;
-import org.e2guard.timeline.DxaResult;
 import org.e2guard.timeline.DxaResult.Kind;
 import org.e2guard.timeline.DxaResult.Region;
 import org.e2guard.timeline.DxaResult.Site;
+import org.e2guard.timeline.DxaResult;
 
 /** B1-B3: bone density in anyone on an aromatase inhibitor (RULES.md §4). */
 final class BoneRules {

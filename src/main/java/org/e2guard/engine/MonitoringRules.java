@@ -125,7 +125,8 @@ final class MonitoringRules {
                 .actions(Action.CALCIUM_VITAMIN_D_INTAKE, Action.ORDER_VITAMIN_D)
                 .sources(Source.MONITORING);
         if (vitD.proxy()) {
-            b.note("Measured as 25-OH vitamin D3 only (LOINC 1989-3), used as a proxy for total 25-OH vitamin D.");
+            // the proxy value set holds several codes (1989-3, 14635-7, ...) and the result carries none of them
+            b.note("Measured as 25-OH vitamin D3 only, used as a proxy for total 25-OH vitamin D.");
         }
         out.add(BoneRules.bone(s, b).build());
     }

@@ -10,6 +10,7 @@ import org.e2guard.timeline.DraftOrder;
 import org.e2guard.timeline.Ingredient;
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Numbers;
 
 /** O1: an aromatase inhibitor being ordered (CDS Hooks order-select / order-sign), RULES.md §4. */
 final class OrderRule {
@@ -31,7 +32,7 @@ final class OrderRule {
                 fired = true;
                 b.atLeast(Severity.HIGH).value("Latest estradiol", e2);
                 reasons.add("estradiol already below the bone-protective threshold");
-                b.note("Latest estradiol " + e2.reported() + " (" + e2.canonicalText() + ") is already below "
+                b.note("Latest estradiol " + Numbers.reportedAndCanonical(e2.reported(), e2.canonicalText()) + " is already below "
                         + EstradiolRules.pg(p.estradiolSuppressedBelow()) + ".");
             } else if (e2 != null && e2.canonical().certainlyWithin(p.estradiolSuppressedBelow(), p.orderEstradiolWarningBelow())) {
                 fired = true;

@@ -8,13 +8,13 @@ import org.e2guard.engine.Engine;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Notice;
-import org.e2guard.timeline.DraftOrder;
-import org.e2guard.timeline.PatientRecord;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
 import org.e2guard.mapping.record.RecordMapper;
 import org.e2guard.mapping.record.ResourceIndex;
 import org.e2guard.mapping.terminology.Terminology;
+import org.e2guard.timeline.DraftOrder;
+import org.e2guard.timeline.PatientRecord;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -31,17 +34,27 @@ public final class FhirInput {
         FhirParseErrors errors = new FhirParseErrors();
         IParser parser = format.parser(ctx).setParserErrorHandler(errors);
         IBaseResource resource;
-        try (Reader reader = new InputStreamReader(new LimitedInputStream(body, maxBytes), StandardCharsets.UTF_8)) {
+        Utf8Reader reader = new Utf8Reader(new InputStreamReader(new LimitedInputStream(body, maxBytes), strictUtf8()));
+        try (reader) {
             resource = parser.parseResource(reader);
         } catch (LimitedInputStream.TooLarge e) {
             throw tooLarge(maxBytes);
+        } catch (CharacterCodingException e) {
+            throw notUtf8();
         } catch (DataFormatException e) {
             if (e.getCause() instanceof LimitedInputStream.TooLarge) {
                 throw tooLarge(maxBytes);
             }
+            // the XML parser wraps the decoder's exception without a cause chain; the reader saw it
+            if (reader.malformed) {
+                throw notUtf8();
+            }
             throw FhirError.invalid("The body is not valid FHIR " + format.name() + ": " + e.getMessage(), null);
         } catch (IOException e) {
             throw FhirError.invalid("The body could not be read: " + e.getClass().getSimpleName(), null);
+        }
+        if (reader.malformed) {
+            throw notUtf8(); // in case a parser reported the failed read as a content error
         }
         if (!errors.errors().isEmpty()) {
             throw FhirError.invalid("Invalid FHIR content: " + String.join("; ", errors.errors()), errors.firstLocation());
@@ -63,6 +76,32 @@ public final class FhirInput {
         }
     }
 
+    /**
+     * The body as text, for callers that hold its bytes (the validator reads text): 400 when it is
+     * not UTF-8, the only encoding FHIR allows, rather than a text with replacement characters.
+     */
+    public static String text(byte[] bytes) {
+        try {
+            return strictUtf8().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw notUtf8();
+        }
+    }
+
+    /**
+     * A UTF-8 decoder that fails on malformed or unmappable bytes. The JDK's default replaces them
+     * with U+FFFD, which would evaluate a record whose codes or values silently changed.
+     */
+    static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /** 400: the body is not valid UTF-8. */
+    public static FhirError notUtf8() {
+        return FhirError.invalid("The body is not valid UTF-8; FHIR JSON and XML must be sent in UTF-8", null);
+    }
+
     /** 415: the body is not in a FHIR format. */
     public static FhirError unsupportedMediaType() {
         return new FhirError(415, OperationOutcome.IssueType.NOTSUPPORTED,
@@ -80,6 +119,35 @@ public final class FhirInput {
     public static FhirError tooLarge(long maxBytes) {
         return new FhirError(413, OperationOutcome.IssueType.TOOCOSTLY,
                 "The body is larger than the limit of " + maxBytes + " bytes (e2guard.evaluate.max-body-size)", null);
+    }
+
+    /** Remembers that the strict decoder refused the bytes, whatever the parser makes of the exception. */
+    static final class Utf8Reader extends java.io.FilterReader {
+        boolean malformed;
+
+        Utf8Reader(Reader in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (CharacterCodingException e) {
+                malformed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) throws IOException {
+            try {
+                return super.read(buf, off, len);
+            } catch (CharacterCodingException e) {
+                malformed = true;
+                throw e;
+            }
+        }
     }
 
     /** Counts bytes as they are read and stops the parse when the limit is passed. */

@@ -1,7 +1,7 @@
 package org.e2guard.operations;
 
-import org.e2guard.fhir.FhirResponses;
 import org.e2guard.fhir.FhirFormat;
+import org.e2guard.fhir.FhirResponses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -161,7 +161,7 @@ public class PatientEvaluateResource {
         } catch (IOException e) {
             throw FhirError.invalid("The body could not be read", null);
         }
-        if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+        if (FhirInput.text(bytes).isBlank()) {
             return null;
         }
         if (bytes.length > 1_000_000) {

@@ -2,7 +2,6 @@ package org.e2guard.operations;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 import org.e2guard.evaluation.EvaluateConfig;
 import org.e2guard.fhir.FhirError;
@@ -71,12 +70,13 @@ public class ValidateResource {
             long max = limits.maxBodySize().asLongValue();
             FhirInput.checkDeclaredLength(contentLength, max);
             byte[] bytes = FhirInput.read(body, max);
+            String text = FhirInput.text(bytes);
             OperationOutcome oo = new OperationOutcome();
 
             long start = System.nanoTime();
             FhirValidationOutcome.Counts counts;
             try {
-                ValidationResult result = validation.validator().validate(new String(bytes, StandardCharsets.UTF_8));
+                ValidationResult result = validation.validator().validate(text);
                 counts = FhirValidationOutcome.add(result, oo);
             } catch (RuntimeException e) {
                 // the validator's own parsers throw on text that is not well-formed JSON or XML

@@ -9,14 +9,14 @@ import org.e2guard.ehr.EhrRegistry;
 import org.e2guard.ehr.PatientContextFetcher;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.evaluation.EvaluationService;
-import org.e2guard.timeline.PatientRecord;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
 import org.e2guard.mapping.record.ResourceIndex;
-import org.e2guard.writeback.WritebackService;
 import org.e2guard.outbox.JobHandler;
 import org.e2guard.outbox.Kinds;
 import org.e2guard.outbox.OutboxJob;
+import org.e2guard.timeline.PatientRecord;
+import org.e2guard.writeback.WritebackService;
 import org.jboss.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;

@@ -25,4 +25,35 @@ public final class Numbers {
                 .stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
     }
+
+    private static final java.util.regex.Pattern QUANTITY =
+            java.util.regex.Pattern.compile("(<=|>=|<|>)?\\s*([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\\s*(.*)");
+
+    /**
+     * A value for a reader: {@code "80 pmol/L (21.8 pg/mL)"} when the reported and canonical forms
+     * differ, the canonical one alone when they are the same quantity written differently
+     * ({@code "12.0 pg/mL"} and {@code "12 pg/mL"}; a score's UCUM unity unit {@code "-2.6 1"}
+     * and {@code "-2.6"}), so that no value is shown twice.
+     */
+    public static String reportedAndCanonical(String reported, String canonical) {
+        return reported.equals(canonical) || sameQuantity(reported, canonical) ? canonical
+                : reported + " (" + canonical + ")";
+    }
+
+    static boolean sameQuantity(String a, String b) {
+        java.util.regex.Matcher x = QUANTITY.matcher(a.trim());
+        java.util.regex.Matcher y = QUANTITY.matcher(b.trim());
+        if (!x.matches() || !y.matches()) {
+            return false;
+        }
+        return java.util.Objects.equals(x.group(1), y.group(1))
+                && new BigDecimal(x.group(2)).compareTo(new BigDecimal(y.group(2))) == 0
+                && unit(x.group(3)).equals(unit(y.group(3)));
+    }
+
+    /** UCUM's unity "1" is how a dimensionless score is written; it is no unit to a reader. */
+    private static String unit(String u) {
+        String t = u.trim();
+        return t.equals("1") ? "" : t;
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Set;
 import org.e2guard.cds.api.CdsResponse;
 import org.e2guard.cds.config.CdsConfig;
 import org.e2guard.cds.security.CdsJwtVerifier;
+import org.e2guard.cds.security.ReplayStore;
 import org.e2guard.cds.service.CardFactory;
 import org.e2guard.cds.service.CdsCatalog;
 import org.e2guard.cds.service.CdsService;
@@ -19,9 +20,9 @@ import org.e2guard.cds.service.HookService;
 import org.e2guard.cds.service.IssuedCards;
 import org.e2guard.cds.service.PatientDataCollector;
 import org.e2guard.cds.service.SuggestionResources;
-import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.evaluation.EvaluationService;
+import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.fhir.FhirSupport;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
@@ -72,7 +73,16 @@ public final class CdsHookBenchmark {
                 .withDefaultValue("e2guard.cds.security.issuers.bench.jwks-url",
                         "http://127.0.0.1:" + http.getAddress().getPort() + "/jwks.json")
                 .withDefaultValue("e2guard.cds.security.max-token-lifetime", "30M").build();
-        CdsJwtVerifier verifier = new CdsJwtVerifier(config.getConfigMapping(CdsConfig.class), clock);
+        // the real replay check: the shared jti table in the embedded PostgreSQL (migrated by Flyway)
+        org.postgresql.ds.PGSimpleDataSource db = new org.postgresql.ds.PGSimpleDataSource();
+        Class.forName(org.e2guard.platform.db.EmbeddedPostgresDriver.class.getName());
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:e2guard-embedded:")) {
+            db.setURL(c.getMetaData().getURL());
+            db.setUser("postgres");
+        }
+        org.flywaydb.core.Flyway.configure().dataSource(db).load().migrate();
+        CdsConfig cdsConfig = config.getConfigMapping(CdsConfig.class);
+        CdsJwtVerifier verifier = new CdsJwtVerifier(cdsConfig, clock, new ReplayStore(db, cdsConfig, clock));
         List<String> tokens = java.nio.file.Files.readAllLines(dir.resolve("tokens-run-0.txt"));
         List<String> audiences = List.of(aud);
         for (int i = 0; i < 500; i++) {

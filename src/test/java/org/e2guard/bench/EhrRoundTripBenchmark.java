@@ -15,8 +15,8 @@ import java.util.concurrent.Future;
 import javax.sql.DataSource;
 
 import org.e2guard.ehr.testserver.EhrTestResource;
-import org.e2guard.subscription.EhrTestSupport;
 import org.e2guard.outbox.WritebackConfig;
+import org.e2guard.subscription.EhrTestSupport;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Flag;

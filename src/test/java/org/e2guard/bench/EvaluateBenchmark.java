@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 
-import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.evaluation.EvaluationService;
+import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirInput;
 import org.e2guard.fhir.FhirSupport;

@@ -165,6 +165,53 @@ class CdsFhirServerTest {
     }
 
     @Test
+    void aPrefetchOfAnotherPatientIsNeverEvaluated() throws IOException {
+        // every key answered for srv-1, the call about srv-2: as if nothing had been prefetched
+        ObjectNode withoutServer = request("srv-2");
+        withoutServer.set("prefetch", fullPrefetch("srv-1"));
+        String text = preconditionFailed(withoutServer).toString();
+        assertTrue(text.contains("prefetch 'patient' holds data of another patient than context.patientId"), text);
+        assertTrue(text.contains("prefetch 'dxa' holds data of another patient"), text);
+        assertTrue(!text.contains("srv-1") && !text.contains("srv-2"), "no patient ids in the answer: " + text);
+
+        ObjectNode withServer = request("srv-2");
+        withServer.set("prefetch", fullPrefetch("srv-1"));
+        CdsTestSupport.fhirServer(withServer);
+        assertEquals(EXPECTED, findings(withServer), "srv-2's own data, read from the server");
+    }
+
+    @Test
+    void anotherPatientsPatientResourceAloneIsRefetched() throws IOException {
+        ObjectNode prefetch = fullPrefetch("srv-3");
+        prefetch.set("patient", fullPrefetch("srv-1").get("patient"));
+        ObjectNode withoutServer = request("srv-3");
+        withoutServer.set("prefetch", prefetch);
+        String text = preconditionFailed(withoutServer).toString();
+        assertTrue(text.contains("prefetch 'patient' holds data of another patient"), text);
+        assertTrue(!text.contains("'dxa'"), "the other keys are this patient's: " + text);
+
+        ObjectNode withServer = request("srv-3");
+        withServer.set("prefetch", prefetch);
+        CdsTestSupport.fhirServer(withServer);
+        assertEquals(EXPECTED, findings(withServer));
+    }
+
+    @Test
+    void aSearchAnsweredWithAnotherPatientsResourcesIsRefetched() throws IOException {
+        ObjectNode prefetch = fullPrefetch("srv-4");
+        prefetch.set("dxa", fullPrefetch("srv-1").get("dxa"));
+        ObjectNode withoutServer = request("srv-4");
+        withoutServer.set("prefetch", prefetch);
+        String text = preconditionFailed(withoutServer).toString();
+        assertTrue(text.contains("prefetch 'dxa' holds data of another patient"), text);
+
+        ObjectNode withServer = request("srv-4");
+        withServer.set("prefetch", prefetch);
+        CdsTestSupport.fhirServer(withServer);
+        assertEquals(EXPECTED, findings(withServer), "B3 from srv-4's own DXA results");
+    }
+
+    @Test
     void neitherPrefetchNorServerIs412WithTheReason() throws IOException {
         JsonNode oo = preconditionFailed(request("srv-6"));
         assertEquals("OperationOutcome", oo.get("resourceType").asText());

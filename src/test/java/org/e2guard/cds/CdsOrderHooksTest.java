@@ -155,6 +155,36 @@ class CdsOrderHooksTest {
     }
 
     @Test
+    void aNewStartWithEstradiolAlreadySuppressedRecommendsRemovalEvenWhenTheDoseIsHigh() throws IOException {
+        // case 09: a man on TRT, not on an aromatase inhibitor yet, estradiol 12.0 pg/mL; the draft
+        // (1 mg daily = 7 mg/week) is also above the typical dose, so both Change and Remove are offered
+        for (String hook : List.of("order-select", "order-sign")) {
+            String service = hook.equals("order-select") ? ORDER_SELECT : ORDER_SIGN;
+            ObjectNode request = orderRequest(hook, service, drafts(anastrozoleDaily("draft-n")),
+                    hook.equals("order-select") ? List.of("MedicationRequest/draft-n") : null);
+            request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(service),
+                    CdsTestSupport.caseResources("09-trt-only-no-ai"), "p1"));
+            JsonNode card = CdsTestSupport.cardOf(post(service, request), "AI_ORDER_REVIEW");
+            assertNotNull(card, hook);
+            assertTrue(card.get("summary").asText().contains("estradiol already below the bone-protective threshold"),
+                    card.get("summary").asText());
+            JsonNode change = null;
+            JsonNode remove = null;
+            for (JsonNode sg : card.get("suggestions")) {
+                if (sg.get("label").asText().startsWith("Change to")) {
+                    change = sg;
+                } else if (sg.get("label").asText().startsWith("Remove")) {
+                    remove = sg;
+                }
+            }
+            assertNotNull(change, hook + ": the lower dose is still offered");
+            assertNotNull(remove, hook);
+            assertTrue(remove.path("isRecommended").asBoolean(), hook + ": removing the draft is recommended");
+            assertTrue(!change.path("isRecommended").asBoolean(), hook + ": the lower dose is not");
+        }
+    }
+
+    @Test
     void orderSignReviewsEveryAiDraftAndLeavesOtherOrdersAlone() throws IOException {
         JsonNode response = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN,
                 drafts(anastrozoleDaily("draft-9")), null));

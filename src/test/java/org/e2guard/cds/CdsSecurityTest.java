@@ -4,8 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.e2guard.cds.CdsTestSupport.PATIENT_VIEW;
 import static org.e2guard.cds.CdsTestSupport.sign;
 import static org.e2guard.cds.CdsTestSupport.url;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 
 import java.net.URI;
 import java.time.Instant;
@@ -183,5 +185,19 @@ class CdsSecurityTest {
                 .header("Access-Control-Request-Headers", "authorization,content-type")
                 .options(SERVICE).then().statusCode(200)
                 .header("Access-Control-Allow-Origin", equalTo("https://ehr-browser.example"));
+    }
+
+    @Test
+    void corsAnswersDoNotInviteCredentials() {
+        // bearer JWTs travel in Authorization; browsers need not send cookies along
+        given().header("Origin", "https://ehr-browser.example").header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type")
+                .options(SERVICE).then().statusCode(200)
+                .header("Access-Control-Allow-Origin", equalTo("https://ehr-browser.example"))
+                .header("Access-Control-Allow-Credentials", anyOf(nullValue(), equalTo("false")));
+        given().header("Origin", "https://ehr-browser.example").header("Authorization", "Bearer " + valid("ec-1", JWSAlgorithm.ES384))
+                .get(DISCOVERY).then().statusCode(200)
+                .header("Access-Control-Allow-Origin", equalTo("https://ehr-browser.example"))
+                .header("Access-Control-Allow-Credentials", anyOf(nullValue(), equalTo("false")));
     }
 }

@@ -6,8 +6,11 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Set;
 
@@ -125,6 +128,66 @@ class EvaluateResourceTest {
                 .body("resourceType", equalTo("OperationOutcome"))
                 .body("issue[0].severity", equalTo("error"))
                 .body("issue[0].code", equalTo("invalid"));
+    }
+
+    @Test
+    void aBodyThatIsNotUtf8Is400WithAnOperationOutcome() throws IOException {
+        String json = caseBundle("01-male-e2-suppressed");
+        // Latin-1 where UTF-8 is required: a lone 0xE9 in a free-text drug name, which a lenient
+        // decoder turns into U+FFFD and evaluates
+        byte[] latin1 = json.replace("Testosterone cypionate", "Testost\u00e9rone cypionate")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        api().contentType("application/fhir+json").body(json.getBytes(StandardCharsets.UTF_8))
+                .post("/fhir/$evaluate?asOf=" + AS_OF).then().statusCode(200);
+        for (String path : new String[] {"/fhir/$evaluate", "/fhir/$validate"}) {
+            api().contentType("application/fhir+json").body(latin1).post(path + "?asOf=" + AS_OF)
+                    .then().statusCode(400).contentType(containsString("application/fhir+json"))
+                    .body("resourceType", equalTo("OperationOutcome"))
+                    .body("issue[0].code", equalTo("invalid"))
+                    .body("issue[0].diagnostics", containsString("not valid UTF-8"));
+        }
+        // XML too, with a malformed sequence (a lead byte followed by a space) inside a comment
+        String xml = CTX.newXmlParser().encodeResourceToString(CTX.newJsonParser().parseResource(Bundle.class, json));
+        byte[] xmlBytes = xml.replaceFirst("<entry>", "<!-- \u0000 --><entry>").getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < xmlBytes.length; i++) {
+            if (xmlBytes[i] == 0) {
+                xmlBytes[i] = (byte) 0xC3;
+            }
+        }
+        api().contentType("application/fhir+xml").accept("application/fhir+json").body(xmlBytes)
+                .post("/fhir/$evaluate?asOf=" + AS_OF)
+                .then().statusCode(400).body("issue[0].diagnostics", containsString("not valid UTF-8"));
+    }
+
+    @Test
+    void detailTextShowsEachValueOnce() throws IOException {
+        // 14.0 pg/mL is 14 pg/mL: once, not "14.0 pg/mL (14 pg/mL)"
+        String e1 = detail(caseBundle("01-male-e2-suppressed"), "E2_SUPPRESSED");
+        assertTrue(e1.contains(": 14 pg/mL, "), e1);
+        assertFalse(e1.contains("14.0 pg/mL"), e1);
+        // a T-score has the UCUM unity unit "1": "-2.6", not "-2.6 1 (-2.6)"
+        String b1 = detail(caseBundle("05-female-on-ai-osteoporosis"), "BMD_OSTEOPOROSIS");
+        assertTrue(b1.contains(": -2.6, "), b1);
+        assertFalse(b1.contains("-2.6 1"), b1);
+        // units that differ are both shown; a D3-only result coded 14635-7 is not called LOINC 1989-3
+        String vitD = caseBundle("08-vitd-low-calcium-overdue").replace("\"62292-8\"", "\"14635-7\"")
+                .replaceFirst("\"value\": 18,(\\s*)\"unit\": \"ng/mL\",(\\s*\"system\": \"http://unitsofmeasure.org\",\\s*)\"code\": \"ng/mL\"",
+                        "\"value\": 45.0,$1\"unit\": \"nmol/L\",$2\"code\": \"nmol/L\"");
+        assertTrue(vitD.contains("\"nmol/L\""), "the test changed the unit");
+        String m4 = detail(vitD, "VITD_LOW");
+        assertTrue(m4.contains(": 45.0 nmol/L (18.029 ng/mL), "), m4);
+        assertTrue(m4.contains("25-OH vitamin D3 only"), m4);
+        assertFalse(m4.contains("1989-3"), m4);
+    }
+
+    static String detail(String bundle, String rule) throws IOException {
+        Bundle out = CTX.newJsonParser().parseResource(Bundle.class, api().contentType("application/fhir+json").body(bundle)
+                .post("/fhir/$evaluate?asOf=" + AS_OF).then().statusCode(200).extract().asString());
+        return out.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> r instanceof org.hl7.fhir.r4.model.DetectedIssue).map(r -> (org.hl7.fhir.r4.model.DetectedIssue) r)
+                .filter(d -> d.getCode().getCoding().stream().anyMatch(c -> rule.equals(c.getCode())))
+                .map(org.hl7.fhir.r4.model.DetectedIssue::getDetail).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + rule + " in " + rules(out)));
     }
 
     @Test

@@ -117,9 +117,12 @@ public interface CdsConfig {
         @WithDefault("10M")
         Duration maxTokenLifetime();
 
-        /** Most {@code iss+jti} pairs remembered against replay (each until its token expires). */
-        @WithDefault("1000000")
-        int replayCacheSize();
+        /**
+         * How often each replica deletes the expired {@code iss+jti} pairs from the shared replay
+         * table ({@code cds_jti}); a pair is needed only until its token expires (plus the skew).
+         */
+        @WithDefault("5M")
+        Duration replayCleanupInterval();
 
         /** How long a fetched JWK Set is used before it is fetched again. */
         @WithDefault("1H")

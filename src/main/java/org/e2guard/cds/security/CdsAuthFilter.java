@@ -5,6 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.e2guard.cds.config.CdsConfig;
+import org.e2guard.fhir.FhirError;
+import org.e2guard.fhir.FhirFormat;
+import org.e2guard.fhir.FhirResponses;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -16,7 +20,8 @@ import jakarta.ws.rs.core.Response;
 /**
  * Every /cds-services call (discovery, services, feedback) must carry a JWT the EHR signed.
  * Refusals are a bare 401: the caller learns nothing about why; the service's log says why
- * (never with the token). The filter runs after routing, on the request's worker thread, since a
+ * (never with the token). When the shared replay table cannot be reached the call is a 503
+ * OperationOutcome rather than served unchecked. The filter runs after routing, on the request's worker thread, since a
  * JWK Set may have to be fetched.
  */
 public class CdsAuthFilter {
@@ -29,6 +34,8 @@ public class CdsAuthFilter {
     CdsConfig config;
     @Inject
     VerifiedClient client;
+    @Inject
+    FhirResponses responses;
 
     @ServerRequestFilter
     public Response filter(ContainerRequestContext request) {
@@ -45,6 +52,11 @@ public class CdsAuthFilter {
             LOG.warnf("CDS Hooks call to %s refused with 401: %s", path, e.getMessage());
             return Response.status(Response.Status.UNAUTHORIZED)
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"e2guard-cds\"").build();
+        } catch (ReplayStore.Unavailable e) {
+            // without the shared jti table a replay cannot be told from a first use: fail closed
+            LOG.warnf("CDS Hooks call to %s answered 503: %s", path, e.getMessage());
+            return responses.error(new FhirError(503, OperationOutcome.IssueType.TRANSIENT,
+                    "e2guard cannot check the token against replay right now; retry later", null), FhirFormat.JSON);
         }
     }
 

@@ -41,7 +41,7 @@ import org.jboss.logging.Logger;
  * signed with an asymmetric algorithm (never {@code none}, never HMAC) by a key of the issuer's
  * JWK Set (its configured URL, or a {@code jku} only when allow-listed), {@code iss} trusted,
  * {@code aud} the exact URL called, {@code exp}/{@code iat} current within a small skew,
- * {@code jti} not seen before, {@code tenant} as configured.
+ * {@code jti} not seen before by any replica ({@link ReplayStore}), {@code tenant} as configured.
  */
 @ApplicationScoped
 public class CdsJwtVerifier {
@@ -70,10 +70,10 @@ public class CdsJwtVerifier {
     private final Duration skew;
     private final Duration maxLifetime;
     private final JwksCache jwks;
-    private final ReplayCache replays;
+    private final ReplayStore replays;
     private final Clock clock;
 
-    public CdsJwtVerifier(CdsConfig config, Clock clock) {
+    public CdsJwtVerifier(CdsConfig config, Clock clock, ReplayStore replays) {
         CdsConfig.Security s = config.security();
         for (CdsConfig.Issuer i : s.issuers().values()) {
             issuers.put(i.issuer(), i);
@@ -89,7 +89,7 @@ public class CdsJwtVerifier {
         this.maxLifetime = s.maxTokenLifetime();
         this.clock = clock;
         this.jwks = new JwksCache(s.jwksCacheTtl(), s.jwksRefreshMinInterval(), s.jwksTimeout(), clock);
-        this.replays = new ReplayCache(s.replayCacheSize(), s.clockSkew(), clock);
+        this.replays = replays;
     }
 
     void onStart(@Observes StartupEvent e, CdsConfig config) {
@@ -114,7 +114,7 @@ public class CdsJwtVerifier {
      * @param authorization the Authorization header
      * @param audiences     the URLs the token may be addressed to (the URL called, exactly)
      */
-    public Verified verify(String authorization, List<String> audiences) throws Refused {
+    public Verified verify(String authorization, List<String> audiences) throws Refused, ReplayStore.Unavailable {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new Refused("no bearer token");
         }

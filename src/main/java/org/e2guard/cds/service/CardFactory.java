@@ -20,7 +20,6 @@ import org.e2guard.cds.api.Link;
 import org.e2guard.cds.api.Source;
 import org.e2guard.cds.api.Suggestion;
 import org.e2guard.cds.config.CdsConfig;
-import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.engine.Action;
 import org.e2guard.engine.Engine;
 import org.e2guard.engine.Evaluation;
@@ -28,10 +27,14 @@ import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
 import org.e2guard.engine.RuleParameters;
 import org.e2guard.engine.Severity;
-import org.e2guard.timeline.DraftOrder;
-import org.e2guard.timeline.Ingredient;
+import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.mapping.output.Canonical;
 import org.e2guard.mapping.output.DetailText;
+import org.e2guard.timeline.DraftOrder;
+import org.e2guard.timeline.Ingredient;
+import org.e2guard.timeline.LabConcept;
+import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.PatientRecord;
 import org.hl7.fhir.r4.model.MedicationRequest;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,8 +86,15 @@ public class CardFactory {
         };
     }
 
-    /** One evaluation of the patient: without an order (patient-view), or with one AI draft under review. */
-    public record Reviewed(Evaluation evaluation, DraftOrder order, MedicationRequest draft) {
+    /**
+     * One evaluation of the patient: without an order (patient-view), or with one AI draft under
+     * review. {@code record} is the timeline the evaluation read (null when not at hand), for what
+     * the findings state only in words, such as whether the estradiol O1 judged is suppressed.
+     */
+    public record Reviewed(Evaluation evaluation, DraftOrder order, MedicationRequest draft, PatientRecord record) {
+        public Reviewed(Evaluation evaluation, DraftOrder order, MedicationRequest draft) {
+            this(evaluation, order, draft, null);
+        }
     }
 
     /** A card in the making: its findings (lead first) and the tests it will suggest. */
@@ -290,8 +300,10 @@ public class CardFactory {
         boolean doseHigh = o1.actions().contains(Action.REVIEW_AI_DOSE) && order.ingredient() == Ingredient.ANASTROZOLE;
         boolean estradiolConcern = !o1.evidence().isEmpty() || o1.actions().contains(Action.ORDER_SENSITIVE_ESTRADIOL);
         // estradiol already below the bone-protective threshold: E1/E3 fired (on the AI already), or
-        // O1 is high for a reason other than the dose (a new start with a suppressed estradiol)
+        // the estradiol O1 cites is (a new start; O1's severity alone cannot tell when the dose is
+        // high too), or, without the timeline, O1 is high for a reason other than the dose
         boolean suppressed = g.order.evaluation().findings().stream().anyMatch(f -> f.rule() == Rule.E1 || f.rule() == Rule.E3)
+                || citesSuppressedEstradiol(o1, g.order.record())
                 || (!doseHigh && o1.severity() == Severity.HIGH);
         String drug = order.ingredient() == Ingredient.AROMATASE_INHIBITOR_UNSPECIFIED ? "aromatase inhibitor"
                 : order.ingredient().label();
@@ -321,6 +333,18 @@ public class CardFactory {
             out.add(new Suggestion(label, uuid(), null, testActions));
         }
         return out;
+    }
+
+    private boolean citesSuppressedEstradiol(Finding o1, PatientRecord record) {
+        if (record == null) {
+            return false;
+        }
+        for (LabResult l : record.labs(LabConcept.ESTRADIOL)) {
+            if (o1.evidence().contains(l.ref()) && l.canonical().certainlyBelow(parameters.estradiolSuppressedBelow())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private List<CdsAction> testActions(HookCall call, Group g) {

@@ -10,12 +10,13 @@ import org.e2guard.cds.api.Card;
 import org.e2guard.cds.api.CdsResponse;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.evaluation.EvaluationService;
-import org.e2guard.timeline.DraftOrder;
-import org.e2guard.timeline.Ingredient;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
 import org.e2guard.mapping.record.ResourceIndex;
 import org.e2guard.mapping.terminology.Terminology;
+import org.e2guard.timeline.DraftOrder;
+import org.e2guard.timeline.Ingredient;
+import org.e2guard.timeline.PatientRecord;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Reference;
@@ -72,13 +73,15 @@ public class HookService {
         if (!service.hook().ordering()) {
             reviewed.add(new CardFactory.Reviewed(evaluation.evaluate(group, index, call.asOf(), null, DOOR), null, null));
         } else {
+            // the same timeline the evaluations read; the cards need a fact O1 states only in words
+            PatientRecord record = evaluation.mapper().map(group, index).record();
             for (MedicationRequest draft : candidates) {
                 Optional<DraftOrder> order = evaluation.mapper().draftOrder(draft, index, refOf(draft, index));
                 if (order.isEmpty() || order.get().ingredient().drugClass() != Ingredient.DrugClass.AROMATASE_INHIBITOR) {
                     continue;
                 }
                 Evaluation e = evaluation.evaluate(group, index, call.asOf(), order.get(), DOOR);
-                reviewed.add(new CardFactory.Reviewed(e, order.get(), draft));
+                reviewed.add(new CardFactory.Reviewed(e, order.get(), draft, record));
             }
         }
         List<Card> out = cards.cards(call, reviewed, drafted(call));

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import org.e2guard.mapping.record.PatientGrouper;
 import org.e2guard.mapping.record.ResourceIndex;
 import org.e2guard.mapping.terminology.Terminology;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -16,6 +17,7 @@ import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
@@ -33,7 +35,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Bundle with a {@code next} link (paged: read the remaining pages). Whatever must be read but
  * cannot be, because there is no fhirServer and token or the server fails, makes the call a 412
  * with the reason: e2guard does not evaluate a partial record, since missing results would
- * silently turn into "not monitored" findings or hide a suppressed estradiol.
+ * silently turn into "not monitored" findings or hide a suppressed estradiol. A key holding another
+ * patient's data than {@code context.patientId} counts as not sent: it is read like a missing one.
  */
 @ApplicationScoped
 public class PatientDataCollector {
@@ -89,7 +92,14 @@ public class PatientDataCollector {
                 continue; // the EHR has no data for this key
             }
             IBaseResource r = parser.resource(value, "prefetch." + q.key());
-            if (r instanceof OperationOutcome) {
+            if (r instanceof Resource res && !aboutPatient(res, call.patientRef())) {
+                // prefetch for another chart (an EHR bug, or a mix-up of sessions): evaluating it would
+                // describe the wrong person, or this one with the sex unknown; the key names no patient
+                LOG.infof("%s: prefetch '%s' holds another patient's data than context.patientId; not used",
+                        call.service().id(), q.key());
+                missing.add("prefetch '" + q.key() + "' holds data of another patient than context.patientId");
+                tasks.add(task(q, call.patientId()));
+            } else if (r instanceof OperationOutcome) {
                 missing.add("prefetch '" + q.key() + "' is an OperationOutcome (the EHR could not fetch it)");
                 tasks.add(task(q, call.patientId()));
             } else if (r instanceof Bundle b) {
@@ -148,6 +158,35 @@ public class PatientDataCollector {
         }
         LOG.debugf("read %d pages/resources from fhirServer for %s", n, call.service().id());
         return n;
+    }
+
+    /**
+     * Whether a prefetch answer is this patient's: a Patient with the call's id, or a Bundle none
+     * of whose resources names another patient as its subject. References the service cannot
+     * place (bundle-local, contained) are left to the grouper, which ignores them with a notice.
+     */
+    static boolean aboutPatient(Resource r, String patientRef) {
+        if (r instanceof Bundle b) {
+            for (Bundle.BundleEntryComponent e : b.getEntry()) {
+                if (e.hasResource() && !(e.getResource() instanceof Bundle) && !aboutPatient(e.getResource(), patientRef)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (r instanceof Patient p) {
+            return patientRef.equals("Patient/" + p.getIdElement().getIdPart());
+        }
+        Reference subject = PatientGrouper.subjectReference(r);
+        if (subject == null || !subject.hasReference()) {
+            return true;
+        }
+        String s = subject.getReference();
+        if (s.startsWith("urn:") || s.startsWith("#")) {
+            return true;
+        }
+        String typeAndId = ResourceIndex.typeAndId(s);
+        return !typeAndId.startsWith("Patient/") || typeAndId.equals(patientRef);
     }
 
     private static FhirServerReader.Task task(PrefetchQuery q, String patientId) {

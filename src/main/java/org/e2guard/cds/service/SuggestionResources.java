@@ -4,8 +4,8 @@ import java.util.List;
 
 import org.e2guard.cds.api.CdsAction;
 import org.e2guard.engine.Rule;
-import org.e2guard.timeline.Numbers;
 import org.e2guard.mapping.output.Canonical;
+import org.e2guard.timeline.Numbers;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Dosage;

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.e2guard.engine.Notice;
+import org.e2guard.mapping.terminology.Terminology;
 import org.e2guard.timeline.Bound;
 import org.e2guard.timeline.ClinicalContext;
 import org.e2guard.timeline.DraftOrder;
@@ -18,7 +19,6 @@ import org.e2guard.timeline.DxaScan;
 import org.e2guard.timeline.Exposure;
 import org.e2guard.timeline.LabResult;
 import org.e2guard.timeline.PatientRecord;
-import org.e2guard.mapping.terminology.Terminology;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.e2guard.fhir.FhirSupport;
 import org.e2guard.timeline.Ingredient;
 import org.e2guard.timeline.LabConcept;
-import org.e2guard.fhir.FhirSupport;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.junit.jupiter.api.Test;
