@@ -101,7 +101,7 @@ class EhrSubscriptionTest {
 
     @Test
     void subscriptionsAreCreatedOnceAcrossRestartsAndReplicasAndReactivated() throws Exception {
-        await("the start-up registrar's Subscriptions", WAIT, () -> ours().size() == 3);
+        await("the start-up registrar's Subscriptions", WAIT, () -> ours().size() == 4);
         Map<String, String> versions = versions(ours());
 
         // two replicas at once, then a "restarted" registrar built from scratch: nothing new
@@ -114,7 +114,7 @@ class EhrSubscriptionTest {
             }
             for (Future<List<SubscriptionRegistrar.Outcome>> run : runs) {
                 assertEquals(List.of(SubscriptionRegistrar.Outcome.UNCHANGED, SubscriptionRegistrar.Outcome.UNCHANGED,
-                        SubscriptionRegistrar.Outcome.UNCHANGED), run.get());
+                        SubscriptionRegistrar.Outcome.UNCHANGED, SubscriptionRegistrar.Outcome.UNCHANGED), run.get());
             }
         } finally {
             pool.shutdown();
@@ -130,7 +130,12 @@ class EhrSubscriptionTest {
         assertTrue(observation.getCriteria().contains("http://loinc.org|38267-1"));
         assertTrue(observation.getCriteria().contains("http://loinc.org|62292-8"));
         assertTrue(observation.getCriteria().contains("http://loinc.org|17861-6"));
+        assertTrue(observation.getCriteria().contains("http://loinc.org|49765-1"), "blood calcium (ruleset 1.1)");
         assertFalse(observation.getCriteria().contains("2986-8"), "testosterone is not subscribed to");
+        // ruleset 1.1: a completed densitometry Procedure is a DXA on record
+        Subscription procedure = ours().stream().filter(s -> s.getCriteria().startsWith("Procedure?")).findFirst().orElseThrow();
+        assertTrue(procedure.getCriteria().contains("http://snomed.info/sct|312681000"));
+        assertTrue(procedure.getCriteria().contains("http://www.ama-assn.org/go/cpt|77080"));
         assertEquals(publicUrl + "/ehr-notifications/main", observation.getChannel().getEndpoint());
         assertEquals("application/fhir+json", observation.getChannel().getPayload());
         assertEquals("X-E2guard-Secret: " + EhrTestResource.SECRET, observation.getChannel().getHeader().get(0).getValue());
@@ -144,12 +149,12 @@ class EhrSubscriptionTest {
         Subscription duplicate = observation.copy();
         duplicate.setId((String) null);
         t.ehr.create().resource(duplicate).execute();
-        assertEquals(4, ours().size());
+        assertEquals(5, ours().size());
 
         List<SubscriptionRegistrar.Outcome> outcomes = registrar.ensure(main);
         assertEquals(SubscriptionRegistrar.Outcome.REACTIVATED, outcomes.get(0));
         List<Subscription> after = ours();
-        assertEquals(3, after.size(), "the duplicate is gone");
+        assertEquals(4, after.size(), "the duplicate is gone");
         assertTrue(after.stream().allMatch(s -> s.getStatus() == Subscription.SubscriptionStatus.ACTIVE));
     }
 
@@ -159,7 +164,7 @@ class EhrSubscriptionTest {
                 .returnBundle(Bundle.class).execute();
         List<Subscription> out = new ArrayList<>();
         b.getEntry().forEach(e -> out.add((Subscription) e.getResource()));
-        for (String type : List.of("MedicationStatement", "MedicationRequest")) {
+        for (String type : List.of("MedicationStatement", "MedicationRequest", "Procedure")) {
             t.ehr.search().forResource(Subscription.class)
                     .where(new TokenClientParam("_tag").exactly().systemAndCode(SubscriptionRegistrar.TAG_SYSTEM, type))
                     .returnBundle(Bundle.class).execute().getEntry().forEach(e -> out.add((Subscription) e.getResource()));

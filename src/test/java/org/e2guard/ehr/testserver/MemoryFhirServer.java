@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Subscription;
 
@@ -58,7 +59,7 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class MemoryFhirServer implements AutoCloseable {
     static final List<Class<? extends IBaseResource>> TYPES = List.of(Patient.class, Observation.class,
             MedicationStatement.class, MedicationRequest.class, MedicationAdministration.class, Medication.class,
-            Condition.class, DiagnosticReport.class, DetectedIssue.class, Flag.class, Device.class, Provenance.class,
+            Condition.class, DiagnosticReport.class, Procedure.class, DetectedIssue.class, Flag.class, Device.class, Provenance.class,
             Subscription.class);
 
     private final FhirContext ctx = FhirContext.forR4();
