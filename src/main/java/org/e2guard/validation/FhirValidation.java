@@ -18,9 +18,12 @@ import jakarta.inject.Inject;
 
 /**
  * The service's one FHIR validator ({@link ProfileValidator}): built once, shared by every
- * request (it is thread-safe). Building it and the first validation cost seconds, so by default
- * it is warmed at start-up on a background thread, off the request path; requests that arrive
- * earlier wait for that same build instead of starting another.
+ * request (it is thread-safe). It reads the whole R4 specification and keeps several hundred MB,
+ * which a service that mostly evaluates should not carry, so it is built when the first
+ * {@code $validate} needs it (or warmed at start-up with {@code e2guard.validation.warm-up}), on a
+ * background thread that every early caller waits for instead of starting another. It is never
+ * released: HAPI keeps the loaded definitions reachable after the validator is dropped
+ * (docs/PERFORMANCE.md, "Validation"), so a release would free little and a rebuild cost again.
  */
 @ApplicationScoped
 public class FhirValidation {

@@ -7,12 +7,12 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "e2guard.validation")
 public interface ValidationConfig {
     /**
-     * Build and warm the FHIR validator at start-up, on a background thread (it reads the whole
-     * R4 specification: several seconds of CPU, about 200 MB of heap kept), so that the first
-     * {@code $validate} does not wait for it. With {@code false} it is built on the first
-     * {@code $validate} instead, which then waits: a deployment that never validates saves
-     * the memory. Request bodies are limited by {@code e2guard.evaluate.max-body-size}.
+     * Build and warm the FHIR validator at start-up, on a background thread, so that the first
+     * {@code $validate} does not wait for it (it reads the whole R4 specification: several seconds
+     * of CPU, several hundred MB of memory kept). Off by default: a service that evaluates keeps
+     * its memory for evaluating, and the first {@code $validate} builds the validator and waits.
+     * Request bodies are limited by {@code e2guard.evaluate.max-body-size}.
      */
-    @WithDefault("true")
+    @WithDefault("false")
     boolean warmUp();
 }
