@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The helper fails where a golden-case test could otherwise pass over nothing, or over a duplicate. */
-class GoldenCasesTest {
+class GoldenCasesHelperTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
