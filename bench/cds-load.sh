@@ -22,7 +22,7 @@ WARMUP="${WARMUP:-60}"
 THREADS=2
 PORT=18181
 JWKS_PORT=18182
-CASE=02-male-e2-very-low-high-dose
+CASE=c02-man-e2-very-low-on-1mg-daily
 WORK=target/cds-bench
 mkdir -p "$WORK"
 

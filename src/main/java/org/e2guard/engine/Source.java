@@ -1,6 +1,6 @@
 package org.e2guard.engine;
 
-/** The literature behind the rules (shared/clinical/SOURCES.md), cited by every finding. */
+/** The literature behind the rules (SOURCES.md of the clinical specification the project implements), cited by every finding. */
 public enum Source {
     BURNETT_BOWIE_2009("burnett-bowie-2009", "Burnett-Bowie et al., J Clin Endocrinol Metab 2009",
             "Burnett-Bowie SA et al. Effects of aromatase inhibition on bone mineral density and bone turnover in older men with low testosterone levels. J Clin Endocrinol Metab 2009;94(12):4785-92",

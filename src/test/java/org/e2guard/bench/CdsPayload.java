@@ -2,6 +2,7 @@ package org.e2guard.bench;
 
 import java.util.List;
 
+import org.e2guard.testing.GoldenCases;
 import org.e2guard.cds.CdsTestSupport;
 import org.e2guard.cds.service.CdsCatalog;
 import org.e2guard.cds.service.CdsService;
@@ -20,7 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class CdsPayload {
     public static void main(String[] args) {
-        String name = args.length > 0 ? args[0] : "02-male-e2-very-low-high-dose";
+        String name = args.length > 0 ? args[0] : "c02-man-e2-very-low-on-1mg-daily";
         String patient = args.length > 1 ? args[1] : "p1";
         String hook = args.length > 2 ? args[2] : "patient-view";
         CdsService service = new CdsCatalog(ValueSetLoader.load(CdsTestSupport.CTX.newJsonParser(), null))
@@ -38,7 +39,7 @@ public final class CdsPayload {
             }
         }
         request.put("hookInstance", "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea");
-        CdsTestSupport.asOf(request, CdsTestSupport.expected(name).get("asOf").asText());
+        CdsTestSupport.asOf(request, GoldenCases.named(name).asOf());
         request.set("prefetch", CdsTestSupport.prefetch(templates, resources, patient));
         System.out.println(request.toPrettyString());
     }

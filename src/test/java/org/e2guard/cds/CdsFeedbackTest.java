@@ -45,7 +45,7 @@ class CdsFeedbackTest {
         ObjectNode request = CdsTestSupport.request("patient-view", "p1");
         CdsTestSupport.asOf(request, "2026-07-01T00:00:00Z");
         request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(PATIENT_VIEW),
-                CdsTestSupport.caseResources("08-vitd-low-calcium-overdue"), "p1"));
+                CdsTestSupport.caseResources("c08-vitd-low-and-calcium-overdue"), "p1"));
         String url = "/cds-services/" + PATIENT_VIEW;
         JsonNode response = JSON.readTree(CdsTestSupport.cds(url).body(request.toString()).post(url)
                 .then().statusCode(200).extract().asString());

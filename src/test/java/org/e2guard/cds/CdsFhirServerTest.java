@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Set;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -35,9 +34,9 @@ import io.restassured.response.ValidatableResponse;
 @QuarkusTest
 @WithTestResource(EhrTestServer.class)
 class CdsFhirServerTest {
-    static final String CASE = "07-bmd-decline-fast";
+    static final String CASE = "c07-man-spine-bmd-falling-fast";
     static final String AS_OF = "2026-07-01T00:00:00Z";
-    static final Set<String> EXPECTED = Set.of("BMD_DECLINE high");
+    static final List<String> EXPECTED = List.of("BMD_DECLINE high");
     static final String URL = "/cds-services/" + PATIENT_VIEW;
 
     @BeforeAll
@@ -63,7 +62,7 @@ class CdsFhirServerTest {
         return CdsTestSupport.cds(URL).body(request.toString()).post(URL).then();
     }
 
-    static Set<String> findings(ObjectNode request) throws IOException {
+    static List<String> findings(ObjectNode request) throws IOException {
         return CdsTestSupport.cardFindings(JSON.readTree(post(request).statusCode(200).extract().asString()));
     }
 
@@ -107,7 +106,7 @@ class CdsFhirServerTest {
         ObjectNode p2 = fullPrefetch("srv-3");
         p2.putNull("dxa");
         noDxa.set("prefetch", p2);
-        Set<String> f = findings(noDxa);
+        List<String> f = findings(noDxa);
         assertTrue(f.contains("DXA_NO_BASELINE moderate"), f.toString());
     }
 

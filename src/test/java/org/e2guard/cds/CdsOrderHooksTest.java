@@ -49,7 +49,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(EhrTestServer.class)
 class CdsOrderHooksTest {
-    static final String CASE = "01-male-e2-suppressed";
+    static final String CASE = "c01-man-e2-suppressed-transaction";
     static final String AS_OF = "2026-07-01T00:00:00Z";
     static FhirValidator validator;
 
@@ -163,7 +163,7 @@ class CdsOrderHooksTest {
             ObjectNode request = orderRequest(hook, service, drafts(anastrozoleDaily("draft-n")),
                     hook.equals("order-select") ? List.of("MedicationRequest/draft-n") : null);
             request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(service),
-                    CdsTestSupport.caseResources("09-trt-only-no-ai"), "p1"));
+                    CdsTestSupport.caseResources("c09-testosterone-without-ai"), "p1"));
             JsonNode card = CdsTestSupport.cardOf(post(service, request), "AI_ORDER_REVIEW");
             assertNotNull(card, hook);
             assertTrue(card.get("summary").asText().contains("estradiol already below the bone-protective threshold"),
@@ -220,7 +220,7 @@ class CdsOrderHooksTest {
 
     @Test
     void patientViewSuggestionsAreValidFhirToo() throws IOException {
-        for (String name : List.of("06-no-baseline-dxa", "08-vitd-low-calcium-overdue", "12-nonsensitive-e2")) {
+        for (String name : List.of("c06-man-no-baseline-dxa", "c08-vitd-low-and-calcium-overdue", "c12-e2-from-a-standard-assay")) {
             ObjectNode request = CdsTestSupport.request("patient-view", "p1");
             CdsTestSupport.asOf(request, AS_OF);
             request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(CdsTestSupport.PATIENT_VIEW),

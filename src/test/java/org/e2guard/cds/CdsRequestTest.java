@@ -90,7 +90,7 @@ class CdsRequestTest {
     static ObjectNode valid() {
         ObjectNode r = CdsTestSupport.request("patient-view", "p1");
         r.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(PATIENT_VIEW),
-                CdsTestSupport.caseResources("09-trt-only-no-ai"), "p1"));
+                CdsTestSupport.caseResources("c09-testosterone-without-ai"), "p1"));
         return r;
     }
 

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -16,10 +14,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import org.e2guard.testing.GoldenCases;
 import org.e2guard.fhir.FhirSupport;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.hl7.fhir.r4.model.Bundle;
@@ -279,69 +277,55 @@ public final class CdsTestSupport {
 
     // ---- golden cases ----------------------------------------------------------------------
 
-    public static Path casesDir() {
-        return Path.of(System.getProperty("e2guard.cases.dir", "../shared/clinical/cases"));
+    /** A built-in golden case's resources, as {@link #caseResources(GoldenCases.Case)}. */
+    public static List<Resource> caseResources(String name) {
+        return caseResources(GoldenCases.named(name));
     }
 
     /**
      * A golden case's resources as an EHR's FHIR server would hold them: references to bundle
      * entries ({@code urn:uuid:}) rewritten to {@code Type/id}, as a transaction leaves them.
      */
-    public static List<Resource> caseResources(String name) {
-        try {
-            Bundle b = CTX.newJsonParser().parseResource(Bundle.class,
-                    Files.readString(casesDir().resolve(name + ".bundle.json")));
-            Map<String, String> byFullUrl = new HashMap<>();
-            for (Bundle.BundleEntryComponent e : b.getEntry()) {
-                if (e.hasFullUrl()) {
-                    byFullUrl.put(e.getFullUrl(), e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart());
+    public static List<Resource> caseResources(GoldenCases.Case golden) {
+        Bundle b = CTX.newJsonParser().parseResource(Bundle.class, golden.bundle());
+        Map<String, String> byFullUrl = new HashMap<>();
+        for (Bundle.BundleEntryComponent e : b.getEntry()) {
+            if (e.hasFullUrl()) {
+                byFullUrl.put(e.getFullUrl(), e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart());
+            }
+        }
+        List<Resource> out = new ArrayList<>();
+        for (Bundle.BundleEntryComponent e : b.getEntry()) {
+            Resource r = e.getResource();
+            for (Reference ref : CTX.newTerser().getAllPopulatedChildElementsOfType(r, Reference.class)) {
+                if (ref.hasReference() && byFullUrl.containsKey(ref.getReference())) {
+                    ref.setReference(byFullUrl.get(ref.getReference()));
                 }
             }
-            List<Resource> out = new ArrayList<>();
-            for (Bundle.BundleEntryComponent e : b.getEntry()) {
-                Resource r = e.getResource();
-                for (Reference ref : CTX.newTerser().getAllPopulatedChildElementsOfType(r, Reference.class)) {
-                    if (ref.hasReference() && byFullUrl.containsKey(ref.getReference())) {
-                        ref.setReference(byFullUrl.get(ref.getReference()));
-                    }
-                }
-                r.setId(r.fhirType() + "/" + r.getIdElement().getIdPart());
-                out.add(r);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            r.setId(r.fhirType() + "/" + r.getIdElement().getIdPart());
+            out.add(r);
         }
-    }
-
-    public static JsonNode expected(String name) {
-        try {
-            return JSON.readTree(casesDir().resolve(name + ".expected.json").toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** {rule severity} of every expected finding of one patient. */
-    public static Set<String> expectedFindings(JsonNode expected, String patientRef) {
-        Set<String> out = new TreeSet<>();
-        expected.get("findings").forEach(f -> {
-            if (f.get("patient").asText().equals(patientRef)) {
-                out.add(f.get("rule").asText() + " " + f.get("severity").asText());
-            }
-        });
         return out;
     }
 
-    /** {rule severity} of every finding the cards stand for (card extension). */
-    public static Set<String> cardFindings(JsonNode response) {
-        Set<String> out = new TreeSet<>();
+    /**
+     * {rule severity} of every finding the cards stand for (card extension), sorted with
+     * duplicates kept: a finding on two cards is a defect, and shows as listed twice.
+     */
+    public static List<String> cardFindings(JsonNode response) {
+        List<String> out = new ArrayList<>();
         for (JsonNode card : response.get("cards")) {
             for (JsonNode f : card.get("extension").get("org.e2guard.findings")) {
                 out.add(f.get("rule").asText() + " " + f.get("severity").asText());
             }
         }
-        return out;
+        return out.stream().sorted().toList();
+    }
+
+    /** The findings of one patient's cards, for comparing with a golden case's expected multiset. */
+    public static List<GoldenCases.Finding> cardFindings(JsonNode response, String patientRef) {
+        return GoldenCases.multiset(cardFindings(response).stream().map(s -> s.split(" "))
+                .map(rs -> new GoldenCases.Finding(patientRef, rs[0], rs[1])).toList());
     }
 
     /** The card that holds the finding of this rule. */

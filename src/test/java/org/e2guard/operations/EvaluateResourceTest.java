@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.util.List;
 import java.util.Set;
 
+import org.e2guard.testing.GoldenCases;
 import org.e2guard.fhir.FhirSupport;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Parameters;
@@ -35,13 +36,13 @@ class EvaluateResourceTest {
         return given().urlEncodingEnabled(false).header("Authorization", "Bearer test-key");
     }
 
-    static String caseBundle(String name) throws IOException {
-        return Files.readString(GoldenCasesTest.casesDir().resolve(name + ".bundle.json"));
+    static String caseBundle(String name) {
+        return GoldenCases.named(name).bundle();
     }
 
     @Test
     void literalAndPercentEncodedPathsAreTheSameEndpoint() throws IOException {
-        String body = caseBundle("01-male-e2-suppressed");
+        String body = caseBundle("c01-man-e2-suppressed-transaction");
         for (String path : new String[] {"/fhir/$evaluate", "/fhir/%24evaluate"}) {
             api().contentType("application/fhir+json").body(body).post(path + "?asOf=" + AS_OF)
                     .then().statusCode(200)
@@ -51,7 +52,7 @@ class EvaluateResourceTest {
 
     @Test
     void xmlInXmlOut() throws IOException {
-        Bundle bundle = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("02-male-e2-very-low-high-dose"));
+        Bundle bundle = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("c02-man-e2-very-low-on-1mg-daily"));
         String xml = CTX.newXmlParser().encodeResourceToString(bundle);
         String response = api().contentType("application/fhir+xml").accept("application/fhir+xml").body(xml)
                 .post("/fhir/$evaluate?asOf=" + AS_OF)
@@ -63,7 +64,7 @@ class EvaluateResourceTest {
 
     @Test
     void formatFollowsAcceptAndFormatParameter() throws IOException {
-        String body = caseBundle("01-male-e2-suppressed");
+        String body = caseBundle("c01-man-e2-suppressed-transaction");
         api().contentType("application/json").accept("application/fhir+xml").body(body).post("/fhir/$evaluate?asOf=" + AS_OF)
                 .then().statusCode(200).contentType(containsString("application/fhir+xml"));
         api().contentType("application/json").body(body).post("/fhir/$evaluate?_format=xml&asOf=" + AS_OF)
@@ -75,7 +76,7 @@ class EvaluateResourceTest {
     @Test
     void parametersWithBundleAndAsOf() throws IOException {
         Parameters p = new Parameters();
-        p.addParameter().setName("bundle").setResource(CTX.newJsonParser().parseResource(Bundle.class, caseBundle("03-persistent-suppression")));
+        p.addParameter().setName("bundle").setResource(CTX.newJsonParser().parseResource(Bundle.class, caseBundle("c03-man-e2-suppressed-twice-111-days-apart")));
         p.addParameter().setName("asOf").setValue(new org.hl7.fhir.r4.model.DateTimeType(AS_OF));
         api().contentType("application/fhir+json").body(CTX.newJsonParser().encodeResourceToString(p)).post("/fhir/$evaluate")
                 .then().statusCode(200)
@@ -84,8 +85,8 @@ class EvaluateResourceTest {
 
     @Test
     void searchsetOfSeveralPatients() throws IOException {
-        Bundle a = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("01-male-e2-suppressed"));
-        Bundle b = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("05-female-on-ai-osteoporosis"));
+        Bundle a = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("c01-man-e2-suppressed-transaction"));
+        Bundle b = CTX.newJsonParser().parseResource(Bundle.class, caseBundle("c05-woman-on-anastrozole-osteoporosis"));
         Bundle searchset = new Bundle().setType(Bundle.BundleType.SEARCHSET);
         a.getEntry().forEach(e -> searchset.addEntry().setFullUrl(e.getFullUrl()).setResource(e.getResource())
                 .getSearch().setMode(Bundle.SearchEntryMode.MATCH));
@@ -96,20 +97,21 @@ class EvaluateResourceTest {
         JsonNode out = GoldenCasesTest.JSON.readTree(api().contentType("application/fhir+json")
                 .body(CTX.newJsonParser().encodeResourceToString(searchset)).post("/fhir/$evaluate?asOf=" + AS_OF)
                 .then().statusCode(200).extract().asString());
-        assertEquals(Set.of("Patient/p1 E2_SUPPRESSED moderate", "Patient/p2 BMD_OSTEOPOROSIS high"),
-                GoldenCasesTest.actualFindings(out));
+        assertEquals(List.of(new GoldenCases.Finding("Patient/p1", "E2_SUPPRESSED", "moderate"),
+                        new GoldenCases.Finding("Patient/p2", "BMD_OSTEOPOROSIS", "high")),
+                GoldenCases.findingsOf(out));
     }
 
     @Test
     void outputCarriesFlagDeviceProvenanceAndOutcome() throws IOException {
-        api().contentType("application/fhir+json").body(caseBundle("11-entered-in-error-ignored")).post("/fhir/$evaluate?asOf=" + AS_OF)
+        api().contentType("application/fhir+json").body(caseBundle("c11-e2-entered-in-error-ignored")).post("/fhir/$evaluate?asOf=" + AS_OF)
                 .then().statusCode(200)
                 .body("entry.resource.resourceType", hasItem("Device"))
                 .body("entry.resource.resourceType", hasItem("OperationOutcome"))
                 .body("entry.resource.resourceType", not(hasItem("Flag")))
                 .body("entry.find { it.resource.resourceType == 'OperationOutcome' }.resource.issue.details.text",
                         hasItem(containsString("Observation/p1-e2x: Ignored: status 'entered-in-error'")));
-        api().contentType("application/fhir+json").body(caseBundle("01-male-e2-suppressed")).post("/fhir/$evaluate?asOf=" + AS_OF)
+        api().contentType("application/fhir+json").body(caseBundle("c01-man-e2-suppressed-transaction")).post("/fhir/$evaluate?asOf=" + AS_OF)
                 .then().statusCode(200)
                 .body("entry.find { it.resource.resourceType == 'Flag' }.resource.status", equalTo("active"))
                 .body("entry.find { it.resource.resourceType == 'Provenance' }.resource.agent[0].who.reference", equalTo("Device/e2guard"))
@@ -132,7 +134,7 @@ class EvaluateResourceTest {
 
     @Test
     void aBodyThatIsNotUtf8Is400WithAnOperationOutcome() throws IOException {
-        String json = caseBundle("01-male-e2-suppressed");
+        String json = caseBundle("c01-man-e2-suppressed-transaction");
         // Latin-1 where UTF-8 is required: a lone 0xE9 in a free-text drug name, which a lenient
         // decoder turns into U+FFFD and evaluates
         byte[] latin1 = json.replace("Testosterone cypionate", "Testost\u00e9rone cypionate")
@@ -162,15 +164,15 @@ class EvaluateResourceTest {
     @Test
     void detailTextShowsEachValueOnce() throws IOException {
         // 14.0 pg/mL is 14 pg/mL: once, not "14.0 pg/mL (14 pg/mL)"
-        String e1 = detail(caseBundle("01-male-e2-suppressed"), "E2_SUPPRESSED");
+        String e1 = detail(caseBundle("c01-man-e2-suppressed-transaction"), "E2_SUPPRESSED");
         assertTrue(e1.contains(": 14 pg/mL, "), e1);
         assertFalse(e1.contains("14.0 pg/mL"), e1);
         // a T-score has the UCUM unity unit "1": "-2.6", not "-2.6 1 (-2.6)"
-        String b1 = detail(caseBundle("05-female-on-ai-osteoporosis"), "BMD_OSTEOPOROSIS");
+        String b1 = detail(caseBundle("c05-woman-on-anastrozole-osteoporosis"), "BMD_OSTEOPOROSIS");
         assertTrue(b1.contains(": -2.6, "), b1);
         assertFalse(b1.contains("-2.6 1"), b1);
         // units that differ are both shown; a D3-only result coded 14635-7 is not called LOINC 1989-3
-        String vitD = caseBundle("08-vitd-low-calcium-overdue").replace("\"62292-8\"", "\"14635-7\"")
+        String vitD = caseBundle("c08-vitd-low-and-calcium-overdue").replace("\"62292-8\"", "\"14635-7\"")
                 .replaceFirst("\"value\": 18,(\\s*)\"unit\": \"ng/mL\",(\\s*\"system\": \"http://unitsofmeasure.org\",\\s*)\"code\": \"ng/mL\"",
                         "\"value\": 45.0,$1\"unit\": \"nmol/L\",$2\"code\": \"nmol/L\"");
         assertTrue(vitD.contains("\"nmol/L\""), "the test changed the unit");
@@ -234,12 +236,12 @@ class EvaluateResourceTest {
 
     @Test
     void patientDataNeedsAnApiKey() throws IOException {
-        given().urlEncodingEnabled(false).contentType("application/fhir+json").body(caseBundle("01-male-e2-suppressed"))
+        given().urlEncodingEnabled(false).contentType("application/fhir+json").body(caseBundle("c01-man-e2-suppressed-transaction"))
                 .post("/fhir/$evaluate").then().statusCode(401)
                 .header("WWW-Authenticate", containsString("Bearer"))
                 .body("resourceType", equalTo("OperationOutcome"));
         given().urlEncodingEnabled(false).header("Authorization", "Bearer wrong").contentType("application/fhir+json")
-                .body(caseBundle("01-male-e2-suppressed")).post("/fhir/%24evaluate").then().statusCode(401);
+                .body(caseBundle("c01-man-e2-suppressed-transaction")).post("/fhir/%24evaluate").then().statusCode(401);
     }
 
     @Test

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
+import org.e2guard.testing.GoldenCases;
 import org.e2guard.conformance.ValidationAssertions;
 import org.e2guard.validation.FhirValidation;
 import org.e2guard.validation.FhirValidationOutcome;
@@ -35,9 +34,8 @@ class ValidateResourceTest {
     @Inject
     FhirValidation validation;
 
-    static String golden(String name) throws IOException {
-        return Files.readString(Path.of(System.getProperty("e2guard.cases.dir", "../shared/clinical/cases"))
-                .resolve(name + ".bundle.json"));
+    static String golden(String name) {
+        return GoldenCases.named(name).bundle();
     }
 
     private OperationOutcome validate(String body, String contentType) {
@@ -67,7 +65,7 @@ class ValidateResourceTest {
 
     @Test
     void aGoodBundleSaysWhatE2guardReads() throws IOException {
-        OperationOutcome oo = validate(golden("01-male-e2-suppressed"), "application/fhir+json");
+        OperationOutcome oo = validate(golden("c01-man-e2-suppressed-transaction"), "application/fhir+json");
         assertEquals(List.of(), errors(oo), "a golden case has no errors");
 
         var e2 = issue(oo, InputReview.SOURCE, "Observation/p1-e2: read as estradiol (sensitive assay) 14.0 pg/mL = 14 pg/mL");
@@ -85,7 +83,7 @@ class ValidateResourceTest {
 
     @Test
     void anIgnoredResourceSaysWhyAndWhere() throws IOException {
-        OperationOutcome oo = validate(golden("11-entered-in-error-ignored"), "application/fhir+json");
+        OperationOutcome oo = validate(golden("c11-e2-entered-in-error-ignored"), "application/fhir+json");
         var ignored = issue(oo, InputReview.SOURCE, "Observation/p1-e2x: Ignored: status 'entered-in-error'");
         assertEquals(OperationOutcome.IssueSeverity.WARNING, ignored.getSeverity());
         assertEquals("Bundle.entry[10].resource.status", ignored.getExpression().get(0).getValue());
@@ -124,7 +122,7 @@ class ValidateResourceTest {
     void acceptsParametersWithAResourceAndPointsIntoThem() throws IOException {
         Parameters p = new Parameters();
         p.addParameter().setName("resource").setResource(ctx.newJsonParser().parseResource(Bundle.class,
-                golden("11-entered-in-error-ignored")));
+                golden("c11-e2-entered-in-error-ignored")));
         OperationOutcome oo = validate(ctx.newJsonParser().encodeResourceToString(p), "application/fhir+json");
         var ignored = issue(oo, InputReview.SOURCE, "Observation/p1-e2x: Ignored");
         assertEquals("Parameters.parameter[0].resource.entry[10].resource.status", ignored.getExpression().get(0).getValue());
@@ -132,7 +130,7 @@ class ValidateResourceTest {
 
     @Test
     void xmlInXmlOut() throws IOException {
-        Bundle b = ctx.newJsonParser().parseResource(Bundle.class, golden("01-male-e2-suppressed"));
+        Bundle b = ctx.newJsonParser().parseResource(Bundle.class, golden("c01-man-e2-suppressed-transaction"));
         String xml = given().urlEncodingEnabled(false)
                 .header("Authorization", "Bearer test-key")
                 .contentType("application/fhir+xml")

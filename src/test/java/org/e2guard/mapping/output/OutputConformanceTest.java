@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
+import org.e2guard.testing.GoldenCases;
 import org.e2guard.conformance.ValidationAssertions;
 import org.e2guard.validation.FhirValidation;
 import org.hl7.fhir.r4.model.Bundle;
@@ -46,33 +44,26 @@ class OutputConformanceTest {
     @Inject
     FhirContext ctx;
 
-    static Path casesDir() {
-        return Path.of(System.getProperty("e2guard.cases.dir", "../shared/clinical/cases"));
+    static List<GoldenCases.Case> cases() {
+        return GoldenCases.all();
     }
 
-    static Stream<String> cases() throws IOException {
-        try (Stream<Path> files = Files.list(casesDir())) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bundle.json"))
-                    .map(n -> n.substring(0, n.length() - ".bundle.json".length())).sorted().toList().stream();
-        }
-    }
-
-    static String evaluate(String name, String accept) throws IOException {
-        String asOf = JSON.readTree(casesDir().resolve(name + ".expected.json").toFile()).get("asOf").asText();
+    static String evaluate(GoldenCases.Case c, String accept) {
         return given().urlEncodingEnabled(false)
                 .header("Authorization", "Bearer test-key")
                 .contentType("application/fhir+json")
                 .accept(accept)
-                .body(Files.readString(casesDir().resolve(name + ".bundle.json")))
-                .when().post("/fhir/$evaluate?asOf=" + asOf)
+                .body(c.bundle())
+                .when().post("/fhir/$evaluate?asOf=" + c.asOf())
                 .then().statusCode(200).contentType(accept)
                 .extract().asString();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void everyOutputIsValid(String name) throws IOException {
-        String response = evaluate(name, "application/fhir+json");
+    void everyOutputIsValid(GoldenCases.Case c) {
+        String name = c.toString();
+        String response = evaluate(c, "application/fhir+json");
         ValidationAssertions.assertNoErrors(validation.validator().validate(response), name + " $evaluate response");
 
         Bundle bundle = ctx.newJsonParser().parseResource(Bundle.class, response);
@@ -95,21 +86,25 @@ class OutputConformanceTest {
         assertEquals(1, types.get("Device"), name);
         assertEquals(1, types.get("OperationOutcome"), name);
         if (types.containsKey("DetectedIssue")) {
-            assertEquals(1, types.get("Flag"), name);
+            // one Flag per patient with findings (x35 holds two patients)
+            long patients = bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                    .filter(DetectedIssue.class::isInstance).map(r -> ((DetectedIssue) r).getPatient().getReference())
+                    .distinct().count();
+            assertEquals(patients, types.get("Flag").longValue(), name);
             assertEquals(1, types.get("Provenance"), name);
         }
     }
 
     @Test
     void theXmlFormIsValidToo() throws IOException {
-        String xml = evaluate("02-male-e2-very-low-high-dose", "application/fhir+xml");
+        String xml = evaluate(GoldenCases.named("c02-man-e2-very-low-on-1mg-daily"), "application/fhir+xml");
         assertTrue(xml.startsWith("<Bundle"), "an XML Bundle");
         ValidationAssertions.assertNoErrors(validation.validator().validate(xml), "XML $evaluate response");
     }
 
     /** Case 02 fires two rules: its DetectedIssues, Flag and Device as e2guard writes them. */
     private Bundle sample() throws IOException {
-        return ctx.newJsonParser().parseResource(Bundle.class, evaluate("02-male-e2-very-low-high-dose", "application/fhir+json"));
+        return ctx.newJsonParser().parseResource(Bundle.class, evaluate(GoldenCases.named("c02-man-e2-very-low-on-1mg-daily"), "application/fhir+json"));
     }
 
     private static <T extends Resource> T first(Bundle b, Class<T> type) {

@@ -11,16 +11,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
+import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,16 +48,6 @@ class NoPatientDataInLogsTest {
     PrintStream err;
     final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
-    static Path casesDir() {
-        return Path.of(System.getProperty("e2guard.cases.dir", "../shared/clinical/cases"));
-    }
-
-    static List<Path> bundles() throws IOException {
-        try (Stream<Path> files = Files.list(casesDir())) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".bundle.json")).sorted().toList();
-        }
-    }
-
     // per test, not @BeforeAll: Quarkus sets up logging when it starts, which may be after @BeforeAll
     @BeforeEach
     void turnUpLogging() {
@@ -85,9 +73,8 @@ class NoPatientDataInLogsTest {
 
     @Test
     void noPatientDatumOfAnyCaseIsLogged() throws IOException {
-        List<Path> bundles = bundles();
-        assertTrue(bundles.size() >= 12, "golden cases found: " + bundles);
-        PatientData data = PatientData.of(bundles);
+        List<GoldenCases.Case> cases = GoldenCases.all();
+        PatientData data = PatientData.of(cases.stream().map(GoldenCases.Case::bundlePath).toList());
 
         // the capture works and the detector bites: a planted line, through the real pipeline
         String mrn = data.tokens().stream().filter(t -> t.startsWith("MRN")).findFirst().orElseThrow();
@@ -96,15 +83,14 @@ class NoPatientDataInLogsTest {
                 "a planted DEBUG line with an MRN must be caught");
         logs.clear();
 
-        for (Path bundle : bundles) {
-            String name = bundle.getFileName().toString().replace(".bundle.json", "");
-            JsonNode expected = JSON.readTree(casesDir().resolve(name + ".expected.json").toFile());
-            String asOf = expected.get("asOf").asText();
-            post(Files.readString(bundle), asOf, 200);
+        for (GoldenCases.Case c : cases) {
+            String name = c.toString();
+            String asOf = c.asOf();
+            post(c.bundle(), asOf, 200);
             for (boolean badDate : new boolean[] {false, true}) {
                 int status = given().urlEncodingEnabled(false)
                         .header("Authorization", "Bearer test-key").contentType("application/fhir+json")
-                        .body(damaged(JSON.readTree(bundle.toFile()), badDate))
+                        .body(damaged(JSON.readTree(c.bundle()), badDate))
                         .when().post("/fhir/$evaluate?asOf=" + asOf).then().extract().statusCode();
                 assertTrue(status == 200 || status == 400, name + " damaged: " + status);
             }

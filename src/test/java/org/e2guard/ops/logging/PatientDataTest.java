@@ -3,14 +3,14 @@ package org.e2guard.ops.logging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 
+import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.api.Test;
 
 /** The detector of {@link NoPatientDataInLogsTest} finds what it must and only that. */
 class PatientDataTest {
-    final PatientData data = PatientData.of(List.of(Path.of("../shared/clinical/cases/01-male-e2-suppressed.bundle.json")));
+    final PatientData data = PatientData.of(List.of(GoldenCases.named("c01-man-e2-suppressed-transaction").bundlePath()));
 
     @Test
     void findsEachKindOfDatum() {
@@ -21,8 +21,8 @@ class PatientDataTest {
         assertHit("resource id=p1-dxa1-bmd ignored", "p1-dxa1-bmd");
         assertHit("estradiol 14 pg/mL below threshold", "14 pg/ml");
         assertHit("estradiol 14pg/mL", "14pg/ml");
-        assertHit("{\"mdc\":{\"patient\":\"urn:uuid:0e991dc9-0757-52de-86e1-25bfde01721f\"}}",
-                "urn:uuid:0e991dc9-0757-52de-86e1-25bfde01721f");
+        assertHit("{\"mdc\":{\"patient\":\"urn:uuid:0dc3da77-706d-5208-b830-7d466bcd560a\"}}",
+                "urn:uuid:0dc3da77-706d-5208-b830-7d466bcd560a");
     }
 
     @Test

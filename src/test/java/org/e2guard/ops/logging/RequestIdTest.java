@@ -9,12 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +44,7 @@ class RequestIdTest {
 
     @Test
     void callersIdIsKeptEchoedAndOnEveryLogLineOfTheRequest() throws IOException {
-        String bundle = Files.readString(Path.of("../shared/clinical/cases/01-male-e2-suppressed.bundle.json"));
+        String bundle = GoldenCases.named("c01-man-e2-suppressed-transaction").bundle();
         given().urlEncodingEnabled(false)
                 .header("Authorization", "Bearer test-key")
                 .header("X-Request-Id", "ehr-7f3a.42")

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,7 +30,7 @@ class MetricsTest {
         String findings = "e2guard_findings_total\\{[^}]*door=\"evaluate\"[^}]*rule=\"E2_SUPPRESSED\"[^}]*severity=\"moderate\"[^}]*\\}";
         String before = scrape();
 
-        String bundle = Files.readString(Path.of("../shared/clinical/cases/01-male-e2-suppressed.bundle.json"));
+        String bundle = GoldenCases.named("c01-man-e2-suppressed-transaction").bundle();
         given().urlEncodingEnabled(false).header("Authorization", "Bearer test-key")
                 .contentType("application/fhir+json").body(bundle)
                 .when().post("/fhir/$evaluate?asOf=2026-07-01T00:00:00Z").then().statusCode(200);

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Writes the extra golden-style cases of src/test/resources/cases.
+"""Writes the clinical golden cases of src/test/resources/clinical/cases.
 
-Only the FHIR bundles are built here (to keep 30 bundles consistent); every expected finding
-list below is written by hand from RULES.md, never from running e2guard. The one-line reason
-for each is in src/test/resources/cases/README.md. Re-run after editing:
-    python3 src/test/scripts/extra_cases.py
+Two series: c01-c15, the core scenarios (one patient's whole chart each, resources named by
+what they are, e.g. p1-e2), and x01-x41, one point of RULES.md each. Only the FHIR bundles are
+built here (to keep 56 bundles consistent); every expected finding list below is written by hand
+from RULES.md, never from running e2guard. The reason for each is in the README of that folder.
+Re-run after editing:
+    python3 src/test/scripts/clinical_cases.py
 """
 import json
 import os
 import uuid
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "cases")
+OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "clinical", "cases")
 AS_OF = "2026-07-01T00:00:00Z"
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -130,12 +132,17 @@ def quiet_male(pid="p1"):
     return p
 
 
+def urn(rtype, rid):
+    """A stable urn:uuid for a transaction entry, so re-running the script changes nothing."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/" + rtype + "/" + rid))
+
+
 def bundle(patients, kind="collection"):
     entries = []
     for p in patients:
         for r in p.res:
             if kind == "transaction":
-                full = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/" + r["resourceType"] + "/" + r["id"]))
+                full = urn(r["resourceType"], r["id"])
                 entries.append({"fullUrl": full, "resource": r,
                                 "request": {"method": "POST", "url": r["resourceType"]}})
             else:
@@ -423,14 +430,14 @@ p.e2(9)
 case("x34-no-patient-resource", [p], [("p7", "BMD_OSTEOPOROSIS", "high")])
 
 a = P("pa")
-a.urn = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/Patient/pa"))
+a.urn = urn("Patient", "pa")
 a.trt()
 a.anastrozole()
 a.quiet_dxa()
 a.labs()
 a.e2(14)
 b = P("pb", gender="female", birth="1958-11-20")
-b.urn = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "e2guard-extra/Patient/pb"))
+b.urn = urn("Patient", "pb")
 b.letrozole("2025-01-01")
 b.labs()
 case("x35-transaction-two-patients", [a, b], [("pa", "E2_SUPPRESSED", "moderate"), ("pb", "DXA_NO_BASELINE", "moderate")],
@@ -481,6 +488,213 @@ p = P("p1", gender="female", birth="1958-11-20")
 p.statement({"coding": [{"system": RXNORM, "code": "310261"}]}, "2025-01-01", dosage=P.dose(25, 1, 1, "d"), stem="ai")
 p.labs()
 case("x41-exemestane-by-tablet-code-only", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+# ---- c01-c15: the core scenarios -----------------------------------------------------------
+# A chart as an EHR exports it: the Patient with an MRN, lab Observations with a category, and
+# ids that say what each resource is. Tests point at these ids (p1-e2, p1-ai, p1-dxa2-t) and at
+# the order of the entries ($validate names Bundle.entry[n]), so both are part of the case.
+def category(code):
+    return [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": code}]}]
+
+
+DXA_CODES = {"24966-4", "38267-1", "38265-5"}
+SCT = "http://snomed.info/sct"
+
+
+class Chart(P):
+    def __init__(self, gender="male", birth="1968-04-02", transaction=False, **patient):
+        super().__init__("p1", gender, birth)
+        if transaction:
+            self.urn = urn("Patient", "p1")
+        self.res[0]["identifier"] = [{"system": "http://ehr.example.org/mrn", "value": "MRN-p1"}]
+        self.res[0].update(patient)
+
+    def lab(self, rid, loinc, value, unit, date, status="final", comparator=None, display=None):
+        q = {"value": value, "unit": unit, "system": UCUM, "code": unit}
+        if comparator:
+            q["comparator"] = comparator
+        return self.add({"resourceType": "Observation", "id": rid, "status": status,
+                         "category": category("imaging" if loinc in DXA_CODES else "laboratory"),
+                         "code": {"coding": [{"system": LOINC, "code": loinc, **({"display": display} if display else {})}]},
+                         "subject": self.subject(), "valueQuantity": q, "effectiveDateTime": date})
+
+    def med(self, rid, concept, start, mg, freq, unit):
+        r = self.statement(concept, start, dosage=P.dose(mg, freq, 1, unit))
+        r["id"] = rid
+        return r
+
+    def on_trt(self):
+        r = self.trt()
+        r["id"] = "p1-trt"
+
+    def on_anastrozole(self, start="2024-03-01", mg=0.5, freq=2, unit="wk"):
+        self.med("p1-ai", {"coding": [{"system": RXNORM, "code": "84857", "display": "anastrozole"}]}, start, mg, freq, unit)
+
+    def dxa(self, n, date, bmd, t):
+        self.lab(f"p1-dxa{n}-bmd", "24966-4", bmd, "g/cm2", date)
+        self.lab(f"p1-dxa{n}-t", "38267-1", t, "1", date)
+
+    def steady_dxa(self):
+        """A spine baseline two weeks before the AI and a stable scan nine months ago."""
+        self.dxa(1, "2024-02-15", 1.1, -0.4)
+        self.dxa(2, "2025-10-01", 1.095, -0.45)
+
+    def calcium(self, value=9.4, date="2026-05-01"):
+        self.lab("p1-ca", "17861-6", value, "mg/dL", date)
+
+    def vitd(self, value=34, date="2026-05-01"):
+        self.lab("p1-vitd", "62292-8", value, "ng/mL", date)
+
+    def e2(self, value, date="2026-05-01", rid="p1-e2", loinc="35384-7", unit="pg/mL", **kw):
+        self.lab(rid, loinc, value, unit, date, **kw)
+
+    def testosterone(self):
+        self.lab("p1-tt", "2986-8", 650, "ng/dL", "2026-05-01")
+
+
+def treated_man(ai_start="2024-03-01", transaction=False):
+    """A man on testosterone and anastrozole 0.5 mg twice weekly (1 mg/week: no D1)."""
+    c = Chart(transaction=transaction)
+    c.on_trt()
+    c.on_anastrozole(ai_start)
+    return c
+
+
+c = treated_man(transaction=True)
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.e2(14.0)
+c.testosterone()
+case("c01-man-e2-suppressed-transaction", [c], [("p1", "E2_SUPPRESSED", "moderate")], kind="transaction")
+
+c = Chart()
+c.on_trt()
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.e2(8.0)
+c.testosterone()
+c.on_anastrozole(mg=1, freq=1, unit="d")
+case("c02-man-e2-very-low-on-1mg-daily", [c], [("p1", "E2_SUPPRESSED", "high"), ("p1", "AI_DOSE_ABOVE_TYPICAL", "high")])
+
+c = treated_man()
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.testosterone()
+c.e2(16, "2026-01-10", rid="p1-e2a")
+c.e2(15, "2026-05-01", rid="p1-e2b")
+case("c03-man-e2-suppressed-twice-111-days-apart", [c], [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high")])
+
+c = treated_man()
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.testosterone()
+c.e2(80, loinc="72873-3", unit="pmol/L")
+case("c04-man-e2-borderline-in-pmol", [c], [("p1", "E2_BORDERLINE", "low")])
+
+c = Chart(gender="female", birth="1963-09-12")
+c.on_anastrozole(mg=1, freq=1, unit="d")
+c.dxa(1, "2024-02-15", 0.9, -2.4)
+c.dxa(2, "2025-10-01", 0.89, -2.6)
+c.calcium()
+c.vitd()
+c.e2(3, comparator="<")
+case("c05-woman-on-anastrozole-osteoporosis", [c], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+c = treated_man("2025-01-01")
+c.calcium()
+c.vitd()
+c.e2(27.0)
+c.testosterone()
+case("c06-man-no-baseline-dxa", [c], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+c = treated_man()
+c.calcium()
+c.vitd()
+c.e2(27.0)
+c.testosterone()
+c.dxa(1, "2024-06-01", 1.1, -0.6)
+c.dxa(2, "2026-06-01", 1.05, -0.9)
+case("c07-man-spine-bmd-falling-fast", [c], [("p1", "BMD_DECLINE", "high")])
+
+c = treated_man()
+c.steady_dxa()
+c.e2(27.0)
+c.testosterone()
+c.vitd(18)
+c.calcium(date="2025-03-01")
+case("c08-vitd-low-and-calcium-overdue", [c], [("p1", "VITD_LOW", "moderate"), ("p1", "VITD_CA_OVERDUE", "low")])
+
+c = Chart()
+c.on_trt()
+c.e2(12.0)
+c.testosterone()
+case("c09-testosterone-without-ai", [c], [])
+
+c = treated_man("2025-06-01")
+c.calcium()
+c.vitd()
+c.testosterone()
+c.dxa(1, "2025-05-15", 1.1, -0.4)
+c.e2(45, "2025-05-01")
+case("c10-only-e2-predates-the-ai", [c], [("p1", "E2_NOT_MONITORED", "moderate")])
+
+c = treated_man()
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.testosterone()
+c.e2(9, "2026-06-01", rid="p1-e2x", status="entered-in-error")
+c.e2(28)
+case("c11-e2-entered-in-error-ignored", [c], [])
+
+c = treated_man()
+c.steady_dxa()
+c.calcium()
+c.vitd()
+c.testosterone()
+c.e2(15, loinc="2243-4")
+case("c12-e2-from-a-standard-assay", [c], [("p1", "E2_SUPPRESSED", "moderate")])
+
+c = Chart(deceasedBoolean=True)
+c.on_anastrozole(mg=1, freq=1, unit="d")
+c.e2(12)
+case("c13-deceased-man-not-evaluated", [c], [])
+
+c = Chart(gender="female", birth="1959-06-14")
+c.med("p1-ai", {"coding": [{"system": RXNORM, "code": "310261"}]}, "2025-01-20", 25, 1, "d")
+c.add({"resourceType": "Procedure", "id": "p1-dxa-scan", "status": "completed",
+       "code": {"coding": [{"system": SCT, "code": "312681000", "display": "Bone density scan"}],
+                "text": "DXA bone density scan"},
+       "subject": c.subject(), "performedDateTime": "2025-01-10"})
+c.lab("p1-dxa1-forearm-t", "38265-5", -2.7, "{T-score}", "2025-01-10",
+      display="DXA Radius and Ulna [T-score] Bone density")
+c.calcium(9.3)
+c.vitd(32)
+case("c14-exemestane-dxa-procedure-forearm", [c], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+c = Chart(gender="female", birth="1957-11-03")
+c.med("p1-ai", {"coding": [{"system": RXNORM, "code": "200064", "display": "letrozole 2.5 MG Oral Tablet"}]},
+      "2024-03-01", 2.5, 1, "d")
+CONFIRMED = {"clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                            "code": "active"}]},
+             "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                                "code": "confirmed"}]}}
+c.add({"resourceType": "Condition", "id": "p1-dental", **CONFIRMED,
+       "code": {"coding": [{"system": "http://ehr.example.org/problem-list", "code": "DENT-FX-FILL",
+                            "display": "Fractured dental filling"}], "text": "Fractured dental filling"},
+       "subject": c.subject(), "onsetDateTime": "2025-08-12"})
+c.add({"resourceType": "Condition", "id": "p1-fx", **CONFIRMED,
+       "code": {"coding": [{"system": SCT, "code": "443165006", "display": "Pathological fracture due to osteoporosis"}]},
+       "subject": c.subject(), "onsetDateTime": "2023-11-20"})
+c.lab("p1-dxa1-t", "38267-1", -2.6, "1", "2025-10-01", display="DXA Lumbar spine [T-score] Bone density")
+c.calcium()
+c.vitd()
+case("c15-letrozole-dental-filling-not-a-fracture", [c], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
 
 if __name__ == "__main__":
     for name, (bnd, findings) in CASES.items():
