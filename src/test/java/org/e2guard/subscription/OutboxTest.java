@@ -32,6 +32,7 @@ import org.e2guard.outbox.Outbox;
 import org.e2guard.outbox.OutboxJob;
 import org.e2guard.outbox.OutboxWorkers;
 import org.e2guard.outbox.WritebackConfig;
+import org.e2guard.platform.db.Jdbc;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Observation;
@@ -136,7 +137,7 @@ class OutboxTest {
             assertEquals(0, t.flags("restart1").size(), "nothing processed while stopped");
 
             // a new process: a fresh queue and fresh workers over the same database, no memory carried over
-            replica = new OutboxWorkers(new Outbox(db, clock, config), ehrs, config, metrics, handlers);
+            replica = new OutboxWorkers(new Outbox(new Jdbc(db), clock, config), ehrs, config, metrics, handlers);
             replica.start(1);
             await("restart1 written by the new workers", WAIT, () -> t.flags("restart1").size() == 1);
         } finally {
@@ -154,7 +155,7 @@ class OutboxTest {
             results.add(seedSuppressed("twin" + i));
         }
         // a second replica: its own queue object and workers, the same database and EHR
-        OutboxWorkers replica = new OutboxWorkers(new Outbox(db, clock, config), ehrs, config, metrics, handlers);
+        OutboxWorkers replica = new OutboxWorkers(new Outbox(new Jdbc(db), clock, config), ehrs, config, metrics, handlers);
         replica.start(2);
         try {
             for (Observation o : results) {
