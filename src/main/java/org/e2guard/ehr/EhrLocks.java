@@ -1,13 +1,9 @@
 package org.e2guard.ehr;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import javax.sql.DataSource;
+import org.e2guard.platform.db.Jdbc;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -21,48 +17,35 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class EhrLocks {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private final DataSource db;
+    private final Jdbc db;
 
-    public EhrLocks(DataSource db) {
+    public EhrLocks(Jdbc db) {
         this.db = db;
     }
 
     public <T> T withLock(String name, Supplier<T> action) {
-        try (Connection c = db.getConnection()) {
-            acquire(c, name);
+        // one connection throughout: the advisory lock belongs to its session
+        return db.withConnection(h -> {
+            acquire(h, name);
             try {
                 return action.get();
             } finally {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
-                    ps.setString(1, name);
-                    ps.execute();
-                }
+                h.one("SELECT pg_advisory_unlock(hashtextextended(?, 0))", rs -> rs.getBoolean(1), name);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("advisory lock failed: SQLState " + e.getSQLState(), e);
-        }
+        });
     }
 
-    private static void acquire(Connection c, String name) throws SQLException {
+    private static void acquire(Jdbc.Handle h, String name) {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
-            ps.setString(1, name);
-            while (true) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new EhrException(EhrException.Reason.INTERNAL, 0, "lock " + name + " still held after " + WAIT, null);
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new EhrException(EhrException.Reason.INTERNAL, 0, "interrupted waiting for lock " + name, null);
-                }
+        while (!h.one("SELECT pg_try_advisory_lock(hashtextextended(?, 0))", rs -> rs.getBoolean(1), name)) {
+            if (System.nanoTime() > deadline) {
+                throw new EhrException(EhrException.Reason.INTERNAL, 0, "lock " + name + " still held after " + WAIT, null);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new EhrException(EhrException.Reason.INTERNAL, 0, "interrupted waiting for lock " + name, null);
             }
         }
     }

@@ -1,15 +1,10 @@
 package org.e2guard.outbox;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -17,8 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
-import javax.sql.DataSource;
-
+import org.e2guard.platform.db.Jdbc;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -37,13 +31,13 @@ public class Outbox {
     public static final String PENDING = "pending";
     public static final String DEAD = "dead";
 
-    private final DataSource db;
+    private final Jdbc db;
     private final Clock clock;
     private final WritebackConfig config;
     private volatile Runnable onEnqueue = () -> {
     };
 
-    public Outbox(DataSource db, Clock clock, WritebackConfig config) {
+    public Outbox(Jdbc db, Clock clock, WritebackConfig config) {
         this.db = db;
         this.clock = clock;
         this.config = config;
@@ -72,25 +66,9 @@ public class Outbox {
                         ELSE LEAST(ehr_outbox.next_attempt_at, EXCLUDED.next_attempt_at) END,
                     updated_at = EXCLUDED.updated_at
                 RETURNING id""";
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, ehr);
-            ps.setString(2, kind);
-            ps.setString(3, key);
-            ps.setString(4, payload);
-            ps.setTimestamp(5, ts(notBefore));
-            ps.setTimestamp(6, ts(now));
-            ps.setTimestamp(7, ts(now));
-            ps.setTimestamp(8, ts(now));
-            long id;
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                id = rs.getLong(1);
-            }
-            onEnqueue.run();
-            return id;
-        } catch (SQLException e) {
-            throw new OutboxException("enqueue", e);
-        }
+        long id = db.one(sql, rs -> rs.getLong(1), ehr, kind, key, payload, notBefore, now, now, now);
+        onEnqueue.run();
+        return id;
     }
 
     /** Called after every enqueue (the workers use it to wake up). */
@@ -111,31 +89,16 @@ public class Outbox {
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
                 RETURNING id, ehr, kind, job_key, payload, version, attempts, created_at""";
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            Array excluded = c.createArrayOf("text", excludedEhrs.toArray());
-            ps.setString(1, owner);
-            ps.setTimestamp(2, ts(now.plus(config.lease())));
-            ps.setTimestamp(3, ts(now));
-            ps.setTimestamp(4, ts(now));
-            ps.setTimestamp(5, ts(now));
-            ps.setArray(6, excluded);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new OutboxJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getTimestamp(8).toInstant(), owner));
-            }
-        } catch (SQLException e) {
-            throw new OutboxException("claim", e);
-        }
+        return db.first(sql, rs -> new OutboxJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getTimestamp(8).toInstant(), owner),
+                owner, now.plus(config.lease()), now, now, now, Jdbc.textArray(excludedEhrs));
     }
 
     /** Keeps the claim of a long-running row (a catch-up sync over many pages). */
     public void extendLease(OutboxJob job) {
         Instant now = clock.instant();
-        update("UPDATE ehr_outbox SET lease_until = ? WHERE id = ? AND lease_owner = ?",
-                ts(now.plus(config.lease())), job.id(), job.owner());
+        db.update("UPDATE ehr_outbox SET lease_until = ? WHERE id = ? AND lease_owner = ?",
+                now.plus(config.lease()), job.id(), job.owner());
     }
 
     /**
@@ -143,17 +106,17 @@ public class Outbox {
      * it stays for another run, due when that enqueue said.
      */
     public void complete(OutboxJob job) {
-        int deleted = update("DELETE FROM ehr_outbox WHERE id = ? AND version = ? AND lease_owner = ?",
+        int deleted = db.update("DELETE FROM ehr_outbox WHERE id = ? AND version = ? AND lease_owner = ?",
                 job.id(), job.version(), job.owner());
         if (deleted == 0) {
-            update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0, updated_at = ? "
-                    + "WHERE id = ? AND lease_owner = ?", ts(clock.instant()), job.id(), job.owner());
+            db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0, updated_at = ? "
+                    + "WHERE id = ? AND lease_owner = ?", clock.instant(), job.id(), job.owner());
         }
     }
 
     /** Gives a claimed row back without counting the attempt (the EHR's breaker opened meanwhile). */
     public void release(OutboxJob job) {
-        update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0) "
+        db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0) "
                 + "WHERE id = ? AND lease_owner = ?", job.id(), job.owner());
     }
 
@@ -167,16 +130,16 @@ public class Outbox {
         Instant now = clock.instant();
         String message = error == null ? null : error.length() > 1000 ? error.substring(0, 1000) : error;
         if (job.attempts() >= config.maxAttempts()) {
-            int dead = update("UPDATE ehr_outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ?, "
+            int dead = db.update("UPDATE ehr_outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ?, "
                     + "updated_at = ? WHERE id = ? AND lease_owner = ? AND version = ?",
-                    message, ts(now), job.id(), job.owner(), job.version());
+                    message, now, job.id(), job.owner(), job.version());
             if (dead > 0) {
                 return true;
             }
         }
-        update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, last_error = ?, next_attempt_at = ?, "
+        db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, last_error = ?, next_attempt_at = ?, "
                 + "updated_at = ? WHERE id = ? AND lease_owner = ?",
-                message, ts(now.plus(backoff(job.attempts()))), ts(now), job.id(), job.owner());
+                message, now.plus(backoff(job.attempts())), now, job.id(), job.owner());
         return false;
     }
 
@@ -195,17 +158,8 @@ public class Outbox {
 
     /** Whether work of this kind and key is queued (pending) for the EHR. */
     public boolean isPending(String ehr, String kind, String key) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM ehr_outbox WHERE ehr = ? AND kind = ? AND job_key = ? AND state = 'pending'")) {
-            ps.setString(1, ehr);
-            ps.setString(2, kind);
-            ps.setString(3, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw new OutboxException("read", e);
-        }
+        return db.first("SELECT 1 FROM ehr_outbox WHERE ehr = ? AND kind = ? AND job_key = ? AND state = 'pending'",
+                rs -> true, ehr, kind, key).isPresent();
     }
 
     // ---- admin view -------------------------------------------------------------------------
@@ -223,56 +177,20 @@ public class Outbox {
 
     public Page list(String state, String kind, String ehr, int offset, int limit) {
         String where = " WHERE (?::text IS NULL OR state = ?) AND (?::text IS NULL OR kind = ?) AND (?::text IS NULL OR ehr = ?)";
-        try (Connection c = db.getConnection()) {
-            long total;
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM ehr_outbox" + where)) {
-                bindFilter(ps, state, kind, ehr);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    total = rs.getLong(1);
-                }
-            }
-            List<Row> rows = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(ROW_COLUMNS + where + " ORDER BY id LIMIT ? OFFSET ?")) {
-                bindFilter(ps, state, kind, ehr);
-                ps.setInt(7, limit);
-                ps.setInt(8, offset);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(row(rs));
-                    }
-                }
-            }
-            return new Page(total, rows);
-        } catch (SQLException e) {
-            throw new OutboxException("list", e);
-        }
+        return db.withConnection(h -> new Page(
+                h.one("SELECT count(*) FROM ehr_outbox" + where, rs -> rs.getLong(1), state, state, kind, kind, ehr, ehr),
+                h.list(ROW_COLUMNS + where + " ORDER BY id LIMIT ? OFFSET ?", Outbox::row,
+                        state, state, kind, kind, ehr, ehr, limit, offset)));
     }
 
     private static Row row(ResultSet rs) throws SQLException {
         return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getInt(6), rs.getInt(7), instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)),
-                rs.getString(10), instant(rs.getTimestamp(11)), instant(rs.getTimestamp(12)));
-    }
-
-    private static void bindFilter(PreparedStatement ps, String state, String kind, String ehr) throws SQLException {
-        ps.setString(1, state);
-        ps.setString(2, state);
-        ps.setString(3, kind);
-        ps.setString(4, kind);
-        ps.setString(5, ehr);
-        ps.setString(6, ehr);
+                rs.getInt(6), rs.getInt(7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9),
+                rs.getString(10), Jdbc.instant(rs, 11), Jdbc.instant(rs, 12));
     }
 
     public Optional<Row> get(long id) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(ROW_COLUMNS + " WHERE id = ?")) {
-            ps.setLong(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new OutboxException("get", e);
-        }
+        return db.first(ROW_COLUMNS + " WHERE id = ?", Outbox::row, id);
     }
 
     /**
@@ -284,23 +202,14 @@ public class Outbox {
         String sql = "UPDATE ehr_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "
                 + "WHERE id = ? AND state = 'dead' RETURNING "
                 + ROW_COLUMNS.substring("SELECT ".length(), ROW_COLUMNS.indexOf(" FROM "));
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setTimestamp(1, ts(now));
-            ps.setTimestamp(2, ts(now));
-            ps.setLong(3, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new OutboxException("retry", e);
-        }
+        return db.first(sql, Outbox::row, now, now, id);
     }
 
     /** Every dead letter back to work; returns how many. */
     public int retryAllDead() {
         Instant now = clock.instant();
-        return update("UPDATE ehr_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "
-                + "WHERE state = 'dead'", ts(now), ts(now));
+        return db.update("UPDATE ehr_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? "
+                + "WHERE state = 'dead'", now, now);
     }
 
     /** Depth per kind (pending rows), age of the oldest pending row, and the dead letters. */
@@ -308,50 +217,21 @@ public class Outbox {
     }
 
     public Stats stats() {
+        record Group(String kind, String state, long count, Instant oldest) {
+        }
+        List<Group> groups = db.list("SELECT kind, state, count(*), min(created_at) FROM ehr_outbox GROUP BY kind, state",
+                rs -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3), Jdbc.instant(rs, 4)));
         Map<String, Long> pending = new HashMap<>();
         Instant oldest = null;
         long dead = 0;
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT kind, state, count(*), min(created_at) FROM ehr_outbox GROUP BY kind, state");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                if (DEAD.equals(rs.getString(2))) {
-                    dead += rs.getLong(3);
-                } else {
-                    pending.merge(rs.getString(1), rs.getLong(3), Long::sum);
-                    Instant first = rs.getTimestamp(4).toInstant();
-                    oldest = oldest == null || first.isBefore(oldest) ? first : oldest;
-                }
+        for (Group g : groups) {
+            if (DEAD.equals(g.state())) {
+                dead += g.count();
+            } else {
+                pending.merge(g.kind(), g.count(), Long::sum);
+                oldest = oldest == null || g.oldest().isBefore(oldest) ? g.oldest() : oldest;
             }
-        } catch (SQLException e) {
-            throw new OutboxException("stats", e);
         }
         return new Stats(pending, oldest, dead);
-    }
-
-    private int update(String sql, Object... args) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new OutboxException("update", e);
-        }
-    }
-
-    static Timestamp ts(Instant i) {
-        return i == null ? null : Timestamp.from(i);
-    }
-
-    private static Instant instant(Timestamp t) {
-        return t == null ? null : t.toInstant();
-    }
-
-    /** The outbox's database failed; the caller cannot know whether the work is queued. */
-    public static final class OutboxException extends RuntimeException {
-        OutboxException(String operation, SQLException cause) {
-            super("outbox " + operation + " failed: SQLState " + cause.getSQLState(), cause);
-        }
     }
 }

@@ -30,6 +30,7 @@ import org.e2guard.mapping.record.ResourceIndex;
 import org.e2guard.mapping.terminology.CodeLists;
 import org.e2guard.mapping.terminology.Terminology;
 import org.e2guard.mapping.terminology.ValueSetLoader;
+import org.e2guard.platform.db.Jdbc;
 import org.hl7.fhir.r4.model.ValueSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,7 +83,7 @@ public final class CdsHookBenchmark {
         }
         org.flywaydb.core.Flyway.configure().dataSource(db).load().migrate();
         CdsConfig cdsConfig = config.getConfigMapping(CdsConfig.class);
-        CdsJwtVerifier verifier = new CdsJwtVerifier(cdsConfig, clock, new ReplayStore(db, cdsConfig, clock));
+        CdsJwtVerifier verifier = new CdsJwtVerifier(cdsConfig, clock, new ReplayStore(new Jdbc(db), cdsConfig, clock));
         List<String> tokens = java.nio.file.Files.readAllLines(dir.resolve("tokens-run-0.txt"));
         List<String> audiences = List.of(aud);
         for (int i = 0; i < 500; i++) {

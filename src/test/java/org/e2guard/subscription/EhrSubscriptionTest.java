@@ -2,6 +2,7 @@ package org.e2guard.subscription;
 
 import static io.restassured.RestAssured.given;
 import static org.e2guard.subscription.EhrTestSupport.await;
+import static org.e2guard.subscription.EhrTestSupport.drain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,9 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,14 +23,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import javax.sql.DataSource;
-
 import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrLocks;
 import org.e2guard.ehr.EhrRegistry;
 import org.e2guard.ehr.RuleCodes;
 import org.e2guard.ehr.testserver.EhrTestResource;
 import org.e2guard.mapping.output.Canonical;
+import org.e2guard.platform.db.Jdbc;
 import org.e2guard.writeback.WritebackPlanner;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.Bundle;
@@ -82,7 +79,7 @@ class EhrSubscriptionTest {
     @Inject
     SubscriptionConfig subscriptionConfig;
     @Inject
-    DataSource db;
+    Jdbc db;
     @Inject
     org.e2guard.outbox.OutboxWorkers workers;
     @Inject
@@ -246,11 +243,7 @@ class EhrSubscriptionTest {
     }
 
     private long count(String sql) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return db.first(sql, rs -> rs.getLong(1)).orElse(0L);
     }
 
     @Test
@@ -285,8 +278,14 @@ class EhrSubscriptionTest {
         t.seed(seed);
         // filed without any notification reaching e2guard (delivery is off)
         t.ehr.update().resource(Fixtures.estradiol("empty1-e2", "empty1", 12, 3)).execute();
-        Thread.sleep(500);
-        assertEquals(0, t.flags("empty1").size());
+        // a quiescent point instead of a pause: with the workers stopped, everything due is worked off here
+        workers.stop();
+        try {
+            drain(workers);
+            assertEquals(0, t.flags("empty1").size(), "nothing told e2guard about empty1 yet");
+        } finally {
+            workers.start(writebackConfig.workers());
+        }
 
         // HAPI FHIR without payload: POST [endpoint], no body, form content type
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(t.notifications))
@@ -484,26 +483,12 @@ class EhrSubscriptionTest {
 
     /** Waits until no notification and no work for the patient is queued in the outbox. */
     private void awaitIdle(String pid) {
-        await("the outbox to be idle for " + pid, WAIT, () -> {
-            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*) FROM ehr_outbox WHERE state = 'pending' AND (kind = 'notification' OR (kind = 'patient' AND job_key = ?))")) {
-                ps.setString(1, pid);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1) == 0;
-                }
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await("the outbox to be idle for " + pid, WAIT, () -> db.one("SELECT count(*) FROM ehr_outbox WHERE state = 'pending' "
+                + "AND (kind = 'notification' OR (kind = 'patient' AND job_key = ?))", rs -> rs.getLong(1), pid) == 0);
     }
 
-    private long queued() throws java.sql.SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private long queued() {
+        return count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'");
     }
 
     static Comparator<Resource> byId() {

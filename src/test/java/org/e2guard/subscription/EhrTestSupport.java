@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import org.e2guard.ehr.testserver.EhrTestResource;
+import org.e2guard.outbox.OutboxWorkers;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Flag;
@@ -92,6 +93,19 @@ public final class EhrTestSupport {
             }
             b = ehr.loadPage().next(b).execute();
         }
+    }
+
+    /**
+     * Runs every due outbox row on the calling thread (with the workers stopped): afterwards the
+     * service is at a known quiescent point, where a check that something did not happen means it.
+     */
+    public static void drain(OutboxWorkers workers) {
+        for (int i = 0; i < 10_000; i++) {
+            if (!workers.runOne()) {
+                return;
+            }
+        }
+        fail("the outbox never ran dry: a row keeps coming due at once");
     }
 
     public static void await(String what, Duration timeout, BooleanSupplier condition) {

@@ -2,23 +2,18 @@ package org.e2guard.subscription;
 
 import static io.restassured.RestAssured.given;
 import static org.e2guard.subscription.EhrTestSupport.await;
+import static org.e2guard.subscription.EhrTestSupport.drain;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import javax.sql.DataSource;
 
 import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrRegistry;
@@ -32,6 +27,8 @@ import org.e2guard.outbox.Outbox;
 import org.e2guard.outbox.OutboxJob;
 import org.e2guard.outbox.OutboxWorkers;
 import org.e2guard.outbox.WritebackConfig;
+import org.e2guard.platform.FakeClock;
+import org.e2guard.platform.db.Jdbc;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Observation;
@@ -74,9 +71,9 @@ class OutboxTest {
     @Any
     Instance<JobHandler> handlers;
     @Inject
-    DataSource db;
+    Jdbc db;
     @Inject
-    Clock clock;
+    FakeClock clock;
 
     EhrTestSupport t;
 
@@ -109,16 +106,25 @@ class OutboxTest {
             t.notifier().update().resource(e2).execute();
             await("the breaker to open after repeated 503s", WAIT, () -> main.breaker().isOpen());
             assertTrue(failures("ehr-unavailable") > failuresBefore, "e2guard.writeback.failures{reason=ehr-unavailable}");
+            // from here the test drives the queue itself, on the calling thread
+            workers.stop();
             Row row = patientRow("down1").orElseThrow();
             assertEquals("pending", row.state());
             assertTrue(row.lastError().contains("503"), row.lastError());
-            sleep(2500);
+
+            // past any back-off and the breaker's open period: the row is due, and the probe (the EHR still down) fails
+            clock.advance(config.backoffMax().multipliedBy(2).plus(config.breakerOpenDuration()));
+            assertFalse(row.nextAttemptAt().isAfter(clock.instant()), "due: only the breaker holds it back");
+            drain(workers);
             Row later = patientRow("down1").orElseThrow();
-            assertEquals("pending", later.state(), "an open breaker keeps rows from burning their attempts");
-            assertTrue(later.attempts() < config.maxAttempts());
+            assertTrue(main.breaker().isOpen(), "the probe failed");
+            assertEquals("pending", later.state());
+            assertEquals(row.attempts(), later.attempts(), "an open breaker keeps rows from burning their attempts");
         } finally {
             t.down(false);
+            workers.start(config.workers());
         }
+        clock.advance(config.breakerOpenDuration());
         await("down1 written once the EHR is back", WAIT, () -> t.flags("down1").size() == 1);
         await("the row to be done", WAIT, () -> patientRow("down1").isEmpty());
         assertFalse(main.breaker().isOpen());
@@ -130,8 +136,8 @@ class OutboxTest {
         workers.stop();
         OutboxWorkers replica = null;
         try {
+            // stored before the notification is answered
             t.notifier().update().resource(e2).execute();
-            sleep(1000);
             assertTrue(count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'") >= 1, "the notification is stored");
             assertEquals(0, t.flags("restart1").size(), "nothing processed while stopped");
 
@@ -183,6 +189,8 @@ class OutboxTest {
     void aRowHeldByADeadReplicaIsRetriedWhenItsLeaseRunsOut() {
         seedSuppressed("lease1");
         workers.stop();
+        // time moves only when the test says: the lease cannot run out while the test looks
+        clock.stop();
         try {
             outbox.enqueue("main", Kinds.PATIENT, "lease1", "{\"door\":\"subscription\"}", clock.instant());
             OutboxJob held = null;
@@ -196,14 +204,21 @@ class OutboxTest {
                 }
             }
             others.forEach(outbox::release);
-            workers.start(config.workers());
-            sleep(1000);
-            assertEquals(0, t.flags("lease1").size(), "nobody takes a row while its lease runs");
-            await("lease1 done after the lease ran out", WAIT, () -> t.flags("lease1").size() == 1);
+
+            // a quiescent point: everything due is worked off, by this thread; the held row is not touched
+            drain(workers);
+            clock.advance(config.lease());
+            drain(workers);
+            assertEquals(0, t.flags("lease1").size(), "nobody takes a row while its lease runs, up to its last instant");
+            assertEquals(Optional.of("replica-that-dies"), leaseOwner("lease1"));
+
+            clock.advance(Duration.ofMillis(1));
+            drain(workers);
+            assertEquals(1, t.flags("lease1").size(), "taken over and done once the lease ran out");
+            assertEquals(Optional.empty(), leaseOwner("lease1"), "the row is done");
         } finally {
-            if (!workers.isRunning()) {
-                workers.start(config.workers());
-            }
+            clock.run();
+            workers.start(config.workers());
         }
     }
 
@@ -261,41 +276,27 @@ class OutboxTest {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    record Row(String state, int attempts, String lastError) {
+    record Row(String state, int attempts, String lastError, Instant nextAttemptAt) {
     }
 
     private Optional<Row> patientRow(String pid) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT state, attempts, last_error FROM ehr_outbox WHERE ehr = 'main' AND kind = 'patient' AND job_key = ?")) {
-            ps.setString(1, pid);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Row(rs.getString(1), rs.getInt(2), String.valueOf(rs.getString(3))))
-                        : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return db.first("SELECT state, attempts, last_error, next_attempt_at FROM ehr_outbox "
+                        + "WHERE ehr = 'main' AND kind = 'patient' AND job_key = ?",
+                rs -> new Row(rs.getString(1), rs.getInt(2), String.valueOf(rs.getString(3)), Jdbc.instant(rs, 4)), pid);
+    }
+
+    /** The row's lease holder; empty when the row is gone (a held row always has one). */
+    private Optional<String> leaseOwner(String pid) {
+        return db.first("SELECT coalesce(lease_owner, '') FROM ehr_outbox WHERE ehr = 'main' AND kind = 'patient' AND job_key = ?",
+                rs -> rs.getString(1), pid);
     }
 
     private long count(String sql) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        return db.one(sql, rs -> rs.getLong(1));
     }
 
     private double failures(String reason) {
         var counter = metrics.find("e2guard.writeback.failures").tag("reason", reason).counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -3,17 +3,12 @@ package org.e2guard.cds.security;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-import javax.sql.DataSource;
-
 import org.e2guard.cds.config.CdsConfig;
+import org.e2guard.platform.db.Jdbc;
 import org.jboss.logging.Logger;
 
 import io.quarkus.scheduler.Scheduled;
@@ -44,16 +39,16 @@ public class ReplayStore {
             INSERT INTO cds_jti (key, expires_at) VALUES (?, ?)
             ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE cds_jti.expires_at < ?""";
 
-    private final DataSource db;
+    private final Jdbc db;
     private final Duration skew;
     private final Clock clock;
 
     @Inject
-    public ReplayStore(DataSource db, CdsConfig config, Clock clock) {
+    public ReplayStore(Jdbc db, CdsConfig config, Clock clock) {
         this(db, config.security().clockSkew(), clock);
     }
 
-    public ReplayStore(DataSource db, Duration skew, Clock clock) {
+    public ReplayStore(Jdbc db, Duration skew, Clock clock) {
         this.db = db;
         this.skew = skew;
         this.clock = clock;
@@ -64,23 +59,16 @@ public class ReplayStore {
      * across replicas (one INSERT against the primary key).
      */
     public boolean firstUse(String issuer, String jti, Instant expires) throws Unavailable {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(FIRST_USE)) {
-            ps.setBytes(1, key(issuer, jti));
-            ps.setTimestamp(2, Timestamp.from(expires.plus(skew)));
-            ps.setTimestamp(3, Timestamp.from(clock.instant()));
-            return ps.executeUpdate() == 1;
-        } catch (SQLException e) {
-            throw new Unavailable("replay store unavailable (" + e.getSQLState() + ")");
+        try {
+            return db.update(FIRST_USE, key(issuer, jti), expires.plus(skew), clock.instant()) == 1;
+        } catch (Jdbc.DbException e) {
+            throw new Unavailable("replay store unavailable (" + e.sqlState() + ")");
         }
     }
 
     /** Deletes the pairs whose tokens have expired; returns how many. */
-    public int deleteExpired() throws SQLException {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM cds_jti WHERE expires_at < ?")) {
-            ps.setTimestamp(1, Timestamp.from(clock.instant()));
-            return ps.executeUpdate();
-        }
+    public int deleteExpired() {
+        return db.update("DELETE FROM cds_jti WHERE expires_at < ?", clock.instant());
     }
 
     @Scheduled(identity = "e2guard-cds-jti-cleanup", every = "${e2guard.cds.security.replay-cleanup-interval:5M}",
@@ -89,9 +77,9 @@ public class ReplayStore {
         try {
             int n = deleteExpired();
             LOG.debugf("deleted %d expired CDS Hooks jti(s)", n);
-        } catch (SQLException e) {
+        } catch (Jdbc.DbException e) {
             // the next run catches up; a larger table only costs index space meanwhile
-            LOG.warnf("CDS Hooks jti clean-up failed (%s); retried at the next interval", e.getSQLState());
+            LOG.warnf("CDS Hooks jti clean-up failed (%s); retried at the next interval", e.sqlState());
         }
     }
 

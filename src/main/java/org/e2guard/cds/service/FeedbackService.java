@@ -1,11 +1,6 @@
 package org.e2guard.cds.service;
 
 import java.io.IOException;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -13,12 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import javax.sql.DataSource;
-
 import org.e2guard.cds.api.Coding;
 import org.e2guard.cds.api.FeedbackRequest;
 import org.e2guard.cds.security.VerifiedClient;
 import org.e2guard.fhir.FhirError;
+import org.e2guard.platform.db.Jdbc;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.jboss.logging.Logger;
 
@@ -49,11 +43,11 @@ public class FeedbackService {
             ON CONFLICT ON CONSTRAINT cds_feedback_once DO NOTHING""";
 
     private final ObjectMapper json;
-    private final DataSource db;
+    private final Jdbc db;
     private final MeterRegistry metrics;
     private final IssuedCards issued;
 
-    public FeedbackService(ObjectMapper json, DataSource db, MeterRegistry metrics, IssuedCards issued) {
+    public FeedbackService(ObjectMapper json, Jdbc db, MeterRegistry metrics, IssuedCards issued) {
         this.json = json;
         this.db = db;
         this.metrics = metrics;
@@ -67,47 +61,41 @@ public class FeedbackService {
     /** Checks and stores; returns the number of items newly stored. */
     public int receive(CdsService service, byte[] body, VerifiedClient client) {
         List<Item> items = parse(body);
-        int stored = 0;
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                List<String> outcomes = new ArrayList<>();
+        List<String> outcomes;
+        try {
+            // all items or none: a failure half-way leaves nothing stored, so the EHR can simply re-send
+            outcomes = db.inTransaction(h -> {
+                List<String> inserted = new ArrayList<>();
                 for (Item item : items) {
                     FeedbackRequest.Feedback f = item.feedback();
                     List<String> accepted = f.acceptedSuggestions() == null ? List.of()
                             : f.acceptedSuggestions().stream().map(FeedbackRequest.AcceptedSuggestion::id).toList();
                     Coding reason = f.overrideReason() == null ? null : f.overrideReason().reason();
-                    Array array = c.createArrayOf("text", accepted.toArray());
-                    ps.setString(1, service.id());
-                    ps.setString(2, f.card().toLowerCase());
-                    ps.setString(3, f.outcome());
-                    ps.setArray(4, array);
-                    ps.setString(5, reason == null ? null : reason.system());
-                    ps.setString(6, reason == null ? null : reason.code());
-                    ps.setString(7, reason == null ? null : reason.display());
-                    ps.setString(8, f.overrideReason() == null ? null : f.overrideReason().userComment());
-                    ps.setTimestamp(9, Timestamp.from(item.at()));
-                    ps.setString(10, issued.recall(f.card().toLowerCase()).map(IssuedCards.Memo::rules).orElse(null));
-                    ps.setString(11, client == null ? null : client.issuer());
-                    ps.setString(12, client == null ? null : client.tenant());
-                    if (ps.executeUpdate() == 1) {
-                        outcomes.add(f.outcome());
+                    String card = f.card().toLowerCase();
+                    int n = h.update(INSERT, service.id(), card, f.outcome(), Jdbc.textArray(accepted),
+                            reason == null ? null : reason.system(),
+                            reason == null ? null : reason.code(),
+                            reason == null ? null : reason.display(),
+                            f.overrideReason() == null ? null : f.overrideReason().userComment(),
+                            item.at(),
+                            issued.recall(card).map(IssuedCards.Memo::rules).orElse(null),
+                            client == null ? null : client.issuer(),
+                            client == null ? null : client.tenant());
+                    if (n == 1) {
+                        inserted.add(f.outcome());
                     }
                 }
-                c.commit();
-                for (String outcome : outcomes) {
-                    metrics.counter("e2guard.cds.feedback", "service", service.id(), "outcome", outcome).increment();
-                }
-                stored = outcomes.size();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            LOG.errorf("storing CDS feedback failed: SQLState %s", e.getSQLState());
+                return inserted;
+            });
+        } catch (Jdbc.DbException e) {
+            LOG.errorf("storing CDS feedback failed: SQLState %s", e.sqlState());
             throw new FhirError(503, OperationOutcome.IssueType.TRANSIENT,
                     "Feedback could not be stored; try again later", null);
         }
+        for (String outcome : outcomes) {
+            metrics.counter("e2guard.cds.feedback", "service", service.id(), "outcome", outcome).increment();
+        }
+        int stored = outcomes.size();
         LOG.debugf("stored %d of %d feedback items for %s", stored, items.size(), service.id());
         return stored;
     }

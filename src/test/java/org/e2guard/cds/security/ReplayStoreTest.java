@@ -10,21 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
 import org.e2guard.cds.EhrTestServer;
 import org.e2guard.cds.config.CdsConfig;
+import org.e2guard.platform.FakeClock;
+import org.e2guard.platform.db.Jdbc;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -52,15 +50,16 @@ class ReplayStoreTest {
     CdsConfig config;
 
     /** The second replica's connections: the same database, nothing shared with the service's pool. */
-    PGSimpleDataSource otherReplicaDb;
+    Jdbc otherReplicaDb;
 
     @BeforeEach
     void secondReplicaConnections() throws SQLException {
-        otherReplicaDb = new PGSimpleDataSource();
+        PGSimpleDataSource own = new PGSimpleDataSource();
         try (Connection c = db.getConnection()) {
-            otherReplicaDb.setURL(c.getMetaData().getURL());
-            otherReplicaDb.setUser(c.getMetaData().getUserName());
+            own.setURL(c.getMetaData().getURL());
+            own.setUser(c.getMetaData().getUserName());
         }
+        otherReplicaDb = new Jdbc(own);
     }
 
     CdsJwtVerifier otherReplica(Clock clock) {
@@ -100,7 +99,7 @@ class ReplayStoreTest {
         String issuer = "https://replay-test.example/" + UUID.randomUUID();
         Instant exp = Instant.now().plusSeconds(300);
         ReplayStore a = new ReplayStore(otherReplicaDb, Duration.ofSeconds(60), Clock.systemUTC());
-        ReplayStore b = new ReplayStore(db, Duration.ofSeconds(60), Clock.systemUTC());
+        ReplayStore b = new ReplayStore(new Jdbc(db), Duration.ofSeconds(60), Clock.systemUTC());
         assertTrue(a.firstUse(issuer, "jti-1", exp));
         assertFalse(b.firstUse(issuer, "jti-1", exp));
         assertFalse(a.firstUse(issuer, "jti-1", exp));
@@ -108,33 +107,10 @@ class ReplayStoreTest {
         assertTrue(b.firstUse(issuer + "/other", "jti-1", exp));
     }
 
-    static final class MovableClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-    }
-
     @Test
     void expiredPairsAreDeletedByTheCleanUpAndLivePairsKept() throws Exception {
         String issuer = "https://replay-test.example/" + UUID.randomUUID();
-        MovableClock clock = new MovableClock();
+        FakeClock clock = FakeClock.at(Instant.now());
         Duration skew = Duration.ofSeconds(60);
         ReplayStore store = new ReplayStore(otherReplicaDb, skew, clock);
         Instant start = clock.instant();
@@ -160,7 +136,7 @@ class ReplayStoreTest {
     @Test
     void anExpiredPairNotYetCleanedUpDoesNotBlockANewToken() throws Exception {
         String issuer = "https://replay-test.example/" + UUID.randomUUID();
-        MovableClock clock = new MovableClock();
+        FakeClock clock = FakeClock.at(Instant.now());
         ReplayStore store = new ReplayStore(otherReplicaDb, Duration.ofSeconds(60), clock);
         assertTrue(store.firstUse(issuer, "reused", clock.instant().plusSeconds(300)));
         clock.advance(Duration.ofSeconds(400));
@@ -173,18 +149,12 @@ class ReplayStoreTest {
         PGSimpleDataSource nowhere = new PGSimpleDataSource();
         nowhere.setURL("jdbc:postgresql://127.0.0.1:9/none");
         nowhere.setConnectTimeout(1);
-        ReplayStore store = new ReplayStore(nowhere, Duration.ofSeconds(60), Clock.systemUTC());
+        ReplayStore store = new ReplayStore(new Jdbc(nowhere), Duration.ofSeconds(60), Clock.systemUTC());
         assertThrows(ReplayStore.Unavailable.class, () -> store.firstUse("iss", "jti", Instant.now().plusSeconds(60)));
     }
 
-    boolean stored(String issuer, String jti) throws SQLException {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM cds_jti WHERE key = ?")) {
-            ps.setBytes(1, ReplayStore.key(issuer, jti));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1) == 1;
-            }
-        }
+    boolean stored(String issuer, String jti) {
+        return new Jdbc(db).one("SELECT count(*) FROM cds_jti WHERE key = ?", rs -> rs.getInt(1),
+                ReplayStore.key(issuer, jti)) == 1;
     }
 }
