@@ -15,6 +15,7 @@ import org.e2guard.ehr.auth.SmartBackendAuth;
 import org.e2guard.ehr.config.EhrConfig;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.apache.ApacheRestfulClientFactory;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
@@ -36,7 +37,8 @@ public class EhrRegistry {
 
     private final Map<String, Ehr> ehrs = new TreeMap<>();
 
-    public EhrRegistry(EhrConfig config, CircuitBreaker.Settings breakers, FhirContext ctx, Clock clock) {
+    public EhrRegistry(EhrConfig config, CircuitBreaker.Settings breakers, FhirContext ctx, Clock clock,
+                       ObjectMapper json) {
         config.ehrs().forEach((name, c) -> {
             if (!name.matches(NAME_PATTERN)) {
                 throw new IllegalStateException("e2guard.ehr." + name + ": an EHR name must match " + NAME_PATTERN);
@@ -47,7 +49,7 @@ public class EhrRegistry {
                             + "(or set e2guard.ehr." + name + ".push.enabled=false to rely on the catch-up sync)");
                 }
             }
-            EhrAuth auth = auth(name, c, clock);
+            EhrAuth auth = auth(name, c, clock, json);
             ApacheRestfulClientFactory factory = new ApacheRestfulClientFactory(ctx);
             factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
             factory.setConnectTimeout((int) c.connectTimeout().toMillis());
@@ -63,7 +65,7 @@ public class EhrRegistry {
         });
     }
 
-    private static EhrAuth auth(String name, EhrConfig.Ehr c, Clock clock) {
+    private static EhrAuth auth(String name, EhrConfig.Ehr c, Clock clock, ObjectMapper json) {
         EhrConfig.Auth a = c.auth();
         String prefix = "e2guard.ehr." + name + ".auth.";
         return switch (a.type()) {
@@ -83,7 +85,7 @@ public class EhrRegistry {
                         + "private-key-file is required for SMART Backend Services")));
                 try {
                     yield new SmartBackendAuth(c.baseUrl(), clientId, a.scope(), a.keyId().orElse(null), a.algorithm(), pem,
-                            a.tokenEndpoint().orElse(null), a.expiryMargin(), c.readTimeout(), clock);
+                            a.tokenEndpoint().orElse(null), a.expiryMargin(), c.readTimeout(), clock, json);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalStateException(prefix + "private-key / algorithm: " + e.getMessage());
                 }

@@ -26,6 +26,11 @@ public class FhirError extends RuntimeException {
         return status;
     }
 
+    /** Where in the input the error is (a FHIRPath expression or a parameter name), or null. */
+    public String expression() {
+        return expression;
+    }
+
     public OperationOutcome outcome() {
         OperationOutcome oo = new OperationOutcome();
         OperationOutcome.OperationOutcomeIssueComponent issue = oo.addIssue()

@@ -17,6 +17,8 @@ import org.e2guard.outbox.Kinds;
 import org.e2guard.outbox.Outbox;
 import org.e2guard.subscription.BackportStatus;
 import org.e2guard.subscription.Notification;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.e2guard.subscription.SubscriptionConfig;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -69,6 +71,8 @@ public class NotificationResource {
     MeterRegistry metrics;
     @Inject
     Clock clock;
+    @Inject
+    ObjectMapper json;
 
     @POST
     @Path("{ehr}")
@@ -148,7 +152,7 @@ public class NotificationResource {
 
     /** Stores the notification durably, then answers. */
     private Response accept(Ehr ehr, Notification n, String kindTag, Bundle bundle) {
-        outbox.enqueue(ehr.name(), Kinds.NOTIFICATION, "n-" + UUID.randomUUID(), n.toJson(), clock.instant());
+        outbox.enqueue(ehr.name(), Kinds.NOTIFICATION, "n-" + UUID.randomUUID(), n.toJson(json), clock.instant());
         metrics.counter("e2guard.notifications.received", "kind", kindTag).increment();
         if (bundle != null) {
             // a topic-based server posts the Bundle like a transaction and may expect a Bundle back

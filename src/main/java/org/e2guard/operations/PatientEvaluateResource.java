@@ -1,9 +1,7 @@
 package org.e2guard.operations;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,32 +14,25 @@ import org.e2guard.ehr.PatientContextFetcher;
 import org.e2guard.engine.Notice;
 import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirFormat;
-import org.e2guard.fhir.FhirInput;
 import org.e2guard.fhir.FhirResponses;
 import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
-import org.e2guard.mapping.record.FhirTime;
 import org.e2guard.subscription.PatientQueue;
 import org.e2guard.subscription.PatientReevaluation;
 import org.e2guard.subscription.ResourcePatientIndex;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.parser.DataFormatException;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -58,8 +49,6 @@ public class PatientEvaluateResource {
     static final String DOOR = "patient-evaluate";
 
     @Inject
-    FhirContext ctx;
-    @Inject
     EhrRegistry ehrs;
     @Inject
     PatientContextFetcher fetcher;
@@ -71,6 +60,8 @@ public class PatientEvaluateResource {
     PatientQueue patients;
     @Inject
     FhirResponses responses;
+    @Inject
+    OperationInput input;
     @Inject
     Clock clock;
 
@@ -87,27 +78,22 @@ public class PatientEvaluateResource {
     @Operation(summary = "Evaluate one patient straight from the EHR, optionally writing the findings back")
     public Response evaluate(@PathParam("id") String id,
                              @QueryParam("ehr") String ehrParam,
-                             @QueryParam("asOf") String asOfParam,
                              @QueryParam("writeBack") String writeBackParam,
-                             @QueryParam("_format") String format,
-                             @QueryParam("_pretty") boolean pretty,
-                             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-                             @HeaderParam(HttpHeaders.ACCEPT) String accept,
+                             @BeanParam OperationRequest request,
                              InputStream body) {
-        FhirFormat out = FhirFormat.forResponse(format, accept, FhirFormat.JSON);
+        FhirFormat out = input.responseFormat(request);
         try {
             if (!ID.matcher(id).matches()) {
                 throw FhirError.invalid("'" + id + "' is not a FHIR resource id", "Patient.id");
             }
-            Parameters params = parameters(contentType, body);
-            String ehrName = first(ehrParam, params, "ehr");
-            String asOfText = first(asOfParam, params, "asOf");
-            boolean writeBack = bool(first(writeBackParam, params, "writeBack"));
+            Parameters params = input.optionalParameters(request, body, "Patient/$evaluate").orElse(null);
+            OperationInput.AsOf asOf = input.asOf(request, params);
+            String ehrName = OperationInput.parameter(ehrParam, params, "ehr");
+            boolean writeBack = bool(OperationInput.parameter(writeBackParam, params, "writeBack"));
             Ehr ehr = ehrs.resolve(ehrName).orElseThrow(() -> FhirError.invalid(ehrs.isEmpty()
                     ? "No EHR is configured (e2guard.ehr.<name>.base-url)"
                     : ehrName == null ? "Several EHRs are configured; name one with ?ehr=" : "No EHR named '" + ehrName + "'",
                     "ehr"));
-            Instant asOf = asOfText == null ? clock.instant() : asOf(asOfText);
             if (ehr.breaker().isOpen()) {
                 throw new FhirError(503, OperationOutcome.IssueType.TRANSIENT,
                         "The EHR is unavailable (circuit breaker open); try again later", null);
@@ -122,19 +108,19 @@ public class PatientEvaluateResource {
                 throw new FhirError(404, OperationOutcome.IssueType.NOTFOUND, "Patient/" + id + " is not in the EHR", null);
             }
             index.record(ehr.name(), context.get().resources());
-            PatientReevaluation.Evaluated e = reevaluation.evaluate(context.get(), asOf, DOOR);
+            PatientReevaluation.Evaluated e = reevaluation.evaluate(context.get(), asOf.instant(), DOOR);
             List<Notice> notices = new ArrayList<>(context.get().notices());
             notices.addAll(e.evaluation().notices());
             Bundle bundle = output.build(List.of(e.evaluation()), notices, clock.instant());
             if (writeBack) {
-                patients.requested(ehr.name(), id, DOOR, asOfText == null ? null : asOf);
+                patients.requested(ehr.name(), id, DOOR, asOf.requested() ? asOf.instant() : null);
                 bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
                         .filter(r -> r instanceof OperationOutcome).map(r -> (OperationOutcome) r).findFirst()
                         .ifPresent(oo -> oo.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
                                 .setCode(OperationOutcome.IssueType.INFORMATIONAL)
                                 .setDiagnostics("Write-back to EHR " + ehr.name() + " queued."));
             }
-            return responses.ok(bundle, out, pretty);
+            return responses.ok(bundle, out, request.pretty());
         } catch (FhirError e) {
             return responses.error(e, out);
         }
@@ -151,39 +137,6 @@ public class PatientEvaluateResource {
         };
     }
 
-    private Parameters parameters(String contentType, InputStream body) {
-        if (body == null) {
-            return null;
-        }
-        byte[] bytes;
-        try {
-            bytes = body.readNBytes(1_000_001);
-        } catch (IOException e) {
-            throw FhirError.invalid("The body could not be read", null);
-        }
-        if (FhirInput.text(bytes).isBlank()) {
-            return null;
-        }
-        if (bytes.length > 1_000_000) {
-            throw FhirInput.tooLarge(1_000_000);
-        }
-        IBaseResource r = FhirInput.parse(ctx, FhirFormat.of(contentType), new java.io.ByteArrayInputStream(bytes), 1_000_000);
-        if (!(r instanceof Parameters p)) {
-            throw FhirError.invalid("The body of Patient/$evaluate is a Parameters resource (or empty), not " + r.fhirType(), null);
-        }
-        return p;
-    }
-
-    private static String first(String query, Parameters params, String name) {
-        if (query != null && !query.isBlank()) {
-            return query;
-        }
-        if (params != null && params.getParameter(name) != null && params.getParameter(name).getValue() != null) {
-            return params.getParameter(name).getValue().primitiveValue();
-        }
-        return null;
-    }
-
     private static boolean bool(String s) {
         if (s == null || s.isBlank()) {
             return false;
@@ -193,13 +146,5 @@ public class PatientEvaluateResource {
             case "false" -> false;
             default -> throw FhirError.invalid("writeBack must be true or false", "writeBack");
         };
-    }
-
-    private static Instant asOf(String text) {
-        try {
-            return FhirTime.instant(new DateTimeType(text.trim()));
-        } catch (DataFormatException | IllegalArgumentException e) {
-            throw FhirError.invalid("asOf '" + text + "' is not a FHIR dateTime (e.g. 2026-07-01 or 2026-07-01T00:00:00Z)", "asOf");
-        }
     }
 }

@@ -1,9 +1,7 @@
 package org.e2guard.operations;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 
-import org.e2guard.evaluation.EvaluateConfig;
 import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirInput;
@@ -14,18 +12,16 @@ import org.e2guard.validation.InputReview;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.StringType;
 import org.jboss.logging.Logger;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.validation.ValidationResult;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -41,36 +37,25 @@ public class ValidateResource {
     private static final Logger LOG = Logger.getLogger(ValidateResource.class);
 
     @Inject
-    FhirContext ctx;
-    @Inject
     FhirValidation validation;
     @Inject
     InputReview review;
     @Inject
     FhirResponses responses;
     @Inject
-    EvaluateConfig limits;
+    OperationInput input;
 
     @POST
     @Path("{operation: \\$validate|%24validate}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Check an input Bundle: FHIR validation plus what e2guard would read and ignore")
-    public Response validate(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-                             @HeaderParam(HttpHeaders.ACCEPT) String accept,
-                             @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength,
-                             @QueryParam("_format") String format,
-                             @QueryParam("_pretty") boolean pretty,
-                             InputStream body) {
-        FhirFormat in = FhirFormat.of(contentType);
-        FhirFormat out = FhirFormat.forResponse(format, accept, in == null ? FhirFormat.JSON : in);
+    public Response validate(@BeanParam OperationRequest request, InputStream body) {
+        FhirFormat out = input.responseFormat(request);
         try {
-            if (in == null) {
-                throw FhirInput.unsupportedMediaType();
-            }
-            long max = limits.maxBodySize().asLongValue();
-            FhirInput.checkDeclaredLength(contentLength, max);
-            byte[] bytes = FhirInput.read(body, max);
+            byte[] bytes = input.bytes(request, body);
             String text = FhirInput.text(bytes);
+            // the evaluation time $evaluate would be given in the query: refused the same way
+            input.asOf(request, null);
             OperationOutcome oo = new OperationOutcome();
 
             long start = System.nanoTime();
@@ -90,19 +75,31 @@ public class ValidateResource {
 
             IBaseResource parsed = null;
             try {
-                parsed = FhirInput.parse(ctx, in, new ByteArrayInputStream(bytes), max);
+                parsed = input.parse(request, bytes);
             } catch (FhirError e) {
                 OperationOutcome.OperationOutcomeIssueComponent issue = oo.addIssue()
                         .setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.STRUCTURE);
                 issue.getDetails().setText("e2guard cannot read this input, so $evaluate would reject it: " + e.getMessage());
                 issue.addExtension(FhirValidationOutcome.EXT_ISSUE_SOURCE, new StringType(InputReview.SOURCE));
             }
+            if (parsed instanceof Parameters p) {
+                // an asOf in the body is part of the input under review: reported, as $evaluate would refuse it
+                try {
+                    OperationInput.asOf(p);
+                } catch (FhirError e) {
+                    OperationOutcome.OperationOutcomeIssueComponent issue = oo.addIssue()
+                            .setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.INVALID);
+                    issue.getDetails().setText("$evaluate would reject this input: " + e.getMessage());
+                    issue.addExpression(e.expression());
+                    issue.addExtension(FhirValidationOutcome.EXT_ISSUE_SOURCE, new StringType(InputReview.SOURCE));
+                }
+            }
             InputReview.Summary summary = parsed == null ? null : review.review(parsed, oo);
             // counts and timing only: never the content
             LOG.debugf("$validate: %d bytes, %d error(s), %d warning(s), %d patient(s), %d ms", bytes.length,
                     counts.errors(), counts.warnings(), summary == null ? 0 : summary.patients(),
                     (System.nanoTime() - start) / 1_000_000);
-            return responses.ok(oo, out, pretty);
+            return responses.ok(oo, out, request.pretty());
         } catch (FhirError e) {
             return responses.error(e, out);
         }

@@ -26,19 +26,17 @@ public record Notification(String kind, String type, String id, String body) {
     /** A topic-based (R5 Backport) notification Bundle; its status says handshake, heartbeat or event. */
     public static final String KIND_BUNDLE = "bundle";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    public String toJson() {
+    public String toJson(ObjectMapper json) {
         try {
-            return JSON.writeValueAsString(this);
+            return json.writeValueAsString(this);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    public static Notification fromJson(String json) {
+    public static Notification fromJson(ObjectMapper json, String text) {
         try {
-            return JSON.readValue(json, Notification.class);
+            return json.readValue(text, Notification.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

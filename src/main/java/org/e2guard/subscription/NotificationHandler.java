@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ca.uhn.fhir.context.FhirContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -43,15 +44,17 @@ public class NotificationHandler implements JobHandler {
     private final PatientQueue patients;
     private final SyncStateStore state;
     private final Clock clock;
+    private final ObjectMapper json;
 
     public NotificationHandler(EhrRegistry ehrs, FhirContext ctx, ResourcePatientIndex index, PatientQueue patients,
-                               SyncStateStore state, Clock clock) {
+                               SyncStateStore state, Clock clock, ObjectMapper json) {
         this.ehrs = ehrs;
         this.ctx = ctx;
         this.index = index;
         this.patients = patients;
         this.state = state;
         this.clock = clock;
+        this.json = json;
     }
 
     @Override
@@ -62,7 +65,7 @@ public class NotificationHandler implements JobHandler {
     @Override
     public void handle(OutboxJob job) {
         Ehr ehr = ehrs.find(job.ehr()).orElseThrow();
-        Notification n = Notification.fromJson(job.payload());
+        Notification n = Notification.fromJson(json, job.payload());
         switch (n.kind()) {
             case Notification.KIND_RESOURCE -> {
                 if (n.body() != null) {

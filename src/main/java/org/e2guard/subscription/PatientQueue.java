@@ -19,25 +19,23 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class PatientQueue {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** What the patient row carries: the metric door, and an explicit evaluation time if one was asked for. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Request(String door, String asOf) {
-        public static Request parse(String json) {
-            if (json == null || json.isBlank()) {
+        public static Request parse(ObjectMapper json, String text) {
+            if (text == null || text.isBlank()) {
                 return new Request(null, null);
             }
             try {
-                return JSON.readValue(json, Request.class);
+                return json.readValue(text, Request.class);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
 
-        String toJson() {
+        String toJson(ObjectMapper json) {
             try {
-                return JSON.writeValueAsString(this);
+                return json.writeValueAsString(this);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -47,22 +45,24 @@ public class PatientQueue {
     private final Outbox outbox;
     private final Clock clock;
     private final SubscriptionConfig config;
+    private final ObjectMapper json;
 
-    public PatientQueue(Outbox outbox, Clock clock, SubscriptionConfig config) {
+    public PatientQueue(Outbox outbox, Clock clock, SubscriptionConfig config, ObjectMapper json) {
         this.outbox = outbox;
         this.clock = clock;
         this.config = config;
+        this.json = json;
     }
 
     /** A change for the patient was seen: re-evaluate after the debounce. */
     public void changed(String ehr, String patientId) {
-        outbox.enqueue(ehr, Kinds.PATIENT, patientId, new Request("subscription", null).toJson(),
+        outbox.enqueue(ehr, Kinds.PATIENT, patientId, new Request("subscription", null).toJson(json),
                 clock.instant().plus(config.debounce()));
     }
 
     /** An explicit request (Patient/$evaluate with writeBack): write back now, at that evaluation time. */
     public void requested(String ehr, String patientId, String door, Instant asOf) {
-        outbox.enqueue(ehr, Kinds.PATIENT, patientId, new Request(door, asOf == null ? null : asOf.toString()).toJson(),
+        outbox.enqueue(ehr, Kinds.PATIENT, patientId, new Request(door, asOf == null ? null : asOf.toString()).toJson(json),
                 clock.instant());
     }
 

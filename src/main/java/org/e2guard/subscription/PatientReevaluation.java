@@ -19,6 +19,7 @@ import org.e2guard.timeline.PatientRecord;
 import org.e2guard.writeback.WritebackService;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -36,15 +37,17 @@ public class PatientReevaluation implements JobHandler {
     private final EvaluationService evaluation;
     private final WritebackService writeback;
     private final Clock clock;
+    private final ObjectMapper json;
 
     public PatientReevaluation(EhrRegistry ehrs, PatientContextFetcher fetcher, ResourcePatientIndex index,
-                               EvaluationService evaluation, WritebackService writeback, Clock clock) {
+                               EvaluationService evaluation, WritebackService writeback, Clock clock, ObjectMapper json) {
         this.ehrs = ehrs;
         this.fetcher = fetcher;
         this.index = index;
         this.evaluation = evaluation;
         this.writeback = writeback;
         this.clock = clock;
+        this.json = json;
     }
 
     @Override
@@ -55,7 +58,7 @@ public class PatientReevaluation implements JobHandler {
     @Override
     public void handle(OutboxJob job) {
         Ehr ehr = ehrs.find(job.ehr()).orElseThrow();
-        PatientQueue.Request request = PatientQueue.Request.parse(job.payload());
+        PatientQueue.Request request = PatientQueue.Request.parse(json, job.payload());
         Instant asOf = request.asOf() == null ? clock.instant() : Instant.parse(request.asOf());
         String door = request.door() == null ? "subscription" : request.door();
         Optional<PatientContextFetcher.Context> context = fetcher.fetch(ehr, job.key());

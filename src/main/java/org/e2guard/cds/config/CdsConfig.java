@@ -124,15 +124,22 @@ public interface CdsConfig {
         @WithDefault("5M")
         Duration replayCleanupInterval();
 
-        /** How long a fetched JWK Set is used before it is fetched again. */
+        /**
+         * How long a fetched JWK Set is used before it is fetched again. While the EHR cannot be
+         * reached, the last good set is used for up to ten times this. Must be longer than
+         * {@link #jwksRefreshMinInterval()}.
+         */
         @WithDefault("1H")
         Duration jwksCacheTtl();
 
-        /** Least time between two fetches of one JWK Set caused by unknown {@code kid}s (stops a flood of bad tokens from hammering the EHR). */
+        /**
+         * Rate limit of the fetches of one JWK Set: at most two per interval, whatever the cause
+         * (an unknown {@code kid}, expiry), so a flood of bad tokens cannot hammer the EHR.
+         */
         @WithDefault("30S")
         Duration jwksRefreshMinInterval();
 
-        /** Time for fetching a JWK Set. */
+        /** Connect and read timeout of a JWK Set fetch (a failed fetch is retried once). */
         @WithDefault("3S")
         Duration jwksTimeout();
     }

@@ -1,6 +1,9 @@
 package org.e2guard.cds.security;
 
+import java.net.MalformedURLException;
+import java.security.Key;
 import java.security.Provider;
+import java.security.interfaces.ECPublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,27 +17,32 @@ import java.util.Set;
 
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.e2guard.cds.config.CdsConfig;
+import org.jboss.logging.Logger;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.JWSVerifierFactory;
+import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimNames;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
 
 /**
  * Verifies the JWT an EHR sends with every CDS Hooks call (CDS Hooks 2.0 "Trusting CDS Clients"):
@@ -65,11 +73,35 @@ public class CdsJwtVerifier {
      */
     private static final Provider EC_PROVIDER = new BouncyCastleProvider();
 
+    /** Nimbus' verifiers, with {@link #EC_PROVIDER} for ECDSA. */
+    private static final JWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory() {
+        @Override
+        public JWSVerifier createJWSVerifier(JWSHeader header, Key key) throws JOSEException {
+            if (key instanceof ECPublicKey ec && JWSAlgorithm.Family.EC.contains(header.getAlgorithm())) {
+                ECDSAVerifier ecdsa = new ECDSAVerifier(ec);
+                ecdsa.getJCAContext().setProvider(EC_PROVIDER);
+                return ecdsa;
+            }
+            return super.createJWSVerifier(header, key);
+        }
+    };
+
+    /** CDS Hooks 2.0 requires these; {@code tenant} is required only of an issuer configured with one. */
+    private static final Set<String> REQUIRED_CLAIMS = Set.of(JWTClaimNames.ISSUER, JWTClaimNames.AUDIENCE,
+            JWTClaimNames.EXPIRATION_TIME, JWTClaimNames.ISSUED_AT, JWTClaimNames.JWT_ID);
+
+    /** {@code typ}, when present, must say JWT (in any case, as RFC 7515 compares media types). */
+    private static final JOSEObjectTypeVerifier<SecurityContext> JWT_TYPE = (type, context) -> {
+        if (type != null && !"jwt".equals(type.getType().toLowerCase(Locale.ROOT))) {
+            throw new BadJOSEException("typ " + type + " is not JWT");
+        }
+    };
+
     private final Map<String, CdsConfig.Issuer> issuers = new java.util.HashMap<>();
     private final Set<JWSAlgorithm> algorithms = new HashSet<>();
     private final Duration skew;
     private final Duration maxLifetime;
-    private final JwksCache jwks;
+    private final JwkSets jwks;
     private final ReplayStore replays;
     private final Clock clock;
 
@@ -88,7 +120,7 @@ public class CdsJwtVerifier {
         this.skew = s.clockSkew();
         this.maxLifetime = s.maxTokenLifetime();
         this.clock = clock;
-        this.jwks = new JwksCache(s.jwksCacheTtl(), s.jwksRefreshMinInterval(), s.jwksTimeout(), clock);
+        this.jwks = new JwkSets(s.jwksCacheTtl(), s.jwksRefreshMinInterval(), s.jwksTimeout());
         this.replays = replays;
     }
 
@@ -104,6 +136,11 @@ public class CdsJwtVerifier {
         } else if (!hasIssuers()) {
             LOG.warn("No trusted CDS Hooks issuers configured (e2guard.cds.security.issuers.*): every /cds-services call will get 401.");
         }
+    }
+
+    @PreDestroy
+    void close() {
+        jwks.close();
     }
 
     public boolean hasIssuers() {
@@ -129,68 +166,36 @@ public class CdsJwtVerifier {
             throw new Refused("not a signed JWT (alg none or encrypted)");
         }
         JWSHeader header = signed.getHeader();
-        JWSAlgorithm alg = header.getAlgorithm();
-        if (!algorithms.contains(alg)) {
-            throw new Refused("algorithm " + alg + " not accepted");
-        }
-        if (header.getType() != null && !JOSEObjectType.JWT.equals(header.getType())
-                && !"jwt".equals(header.getType().getType().toLowerCase(Locale.ROOT))) {
-            throw new Refused("typ " + header.getType() + " is not JWT");
+        if (!algorithms.contains(header.getAlgorithm())) {
+            throw new Refused("algorithm " + header.getAlgorithm() + " not accepted");
         }
         String kid = header.getKeyID();
         if (kid == null || kid.isBlank()) {
             throw new Refused("no kid");
         }
-        JWTClaimsSet claims;
+        // the issuer, read before the signature is checked, only chooses where the keys come from
+        String iss;
         try {
-            claims = signed.getJWTClaimsSet();
+            iss = signed.getJWTClaimsSet().getIssuer();
         } catch (ParseException e) {
             throw new Refused("claims are not a JSON object");
         }
-        String iss = claims.getIssuer();
         CdsConfig.Issuer issuer = iss == null ? null : issuers.get(iss);
         if (issuer == null) {
             throw new Refused("issuer not trusted: " + iss);
         }
 
-        String url = keySetUrl(issuer, header);
-        JWK key = jwks.key(url, kid);
-        if (key == null) {
-            throw new Refused("no key " + kid + " in the JWK Set of " + iss);
-        }
-        if (key.getKeyUse() != null && !KeyUse.SIGNATURE.equals(key.getKeyUse())) {
-            throw new Refused("key " + kid + " is not a signature key");
-        }
-        if (key.getAlgorithm() != null && !key.getAlgorithm().getName().equals(alg.getName())) {
-            throw new Refused("key " + kid + " is for " + key.getAlgorithm() + ", not " + alg);
-        }
+        JWTClaimsSet claims;
         try {
-            JWSVerifier verifier;
-            if (JWSAlgorithm.Family.EC.contains(alg) && key instanceof ECKey ec) {
-                ECDSAVerifier ecdsa = new ECDSAVerifier(ec);
-                ecdsa.getJCAContext().setProvider(EC_PROVIDER);
-                verifier = ecdsa;
-            } else if (JWSAlgorithm.Family.RSA.contains(alg) && key instanceof RSAKey rsa) {
-                verifier = new RSASSAVerifier(rsa);
-            } else {
-                throw new Refused("key " + kid + " (" + key.getKeyType() + ") does not fit " + alg);
-            }
-            if (!signed.verify(verifier)) {
-                throw new Refused("bad signature (kid " + kid + ")");
-            }
-        } catch (JOSEException e) {
-            throw new Refused("signature not verifiable: " + e.getClass().getSimpleName());
+            claims = processor(issuer, keys(issuer, header), audiences).process(signed, null);
+        } catch (BadJOSEException | JOSEException e) {
+            throw new Refused(e.getClass().getSimpleName() + ": " + e.getMessage() + " (kid " + kid + ")");
         }
 
+        // e2guard's own limits on top of Nimbus' exp/nbf check: a bounded lifetime and no future iat
         Instant now = clock.instant();
-        Instant exp = instant(claims.getExpirationTime());
-        Instant iat = instant(claims.getIssueTime());
-        if (exp == null || iat == null) {
-            throw new Refused("exp and iat are required");
-        }
-        if (now.isAfter(exp.plus(skew))) {
-            throw new Refused("expired");
-        }
+        Instant exp = claims.getExpirationTime().toInstant();
+        Instant iat = claims.getIssueTime().toInstant();
         if (exp.isAfter(now.plus(maxLifetime).plus(skew))) {
             throw new Refused("exp further ahead than e2guard.cds.security.max-token-lifetime");
         }
@@ -200,25 +205,14 @@ public class CdsJwtVerifier {
         if (iat.isBefore(now.minus(maxLifetime).minus(skew))) {
             throw new Refused("issued too long ago");
         }
-        Instant nbf = instant(claims.getNotBeforeTime());
-        if (nbf != null && nbf.isAfter(now.plus(skew))) {
-            throw new Refused("not valid yet (nbf)");
-        }
-        List<String> aud = claims.getAudience();
-        if (aud == null || aud.stream().noneMatch(audiences::contains)) {
-            throw new Refused("aud " + aud + " is not the URL called " + audiences);
-        }
         String tenant;
         try {
             tenant = claims.getStringClaim("tenant");
         } catch (ParseException e) {
             throw new Refused("tenant is not a string");
         }
-        if (issuer.tenant().isPresent() && !issuer.tenant().get().equals(tenant)) {
-            throw new Refused("tenant does not match the configured one");
-        }
         String jti = claims.getJWTID();
-        if (jti == null || jti.isBlank()) {
+        if (jti.isBlank()) {
             throw new Refused("no jti");
         }
         // recorded last, after the signature: unsigned junk must not fill the replay cache
@@ -226,6 +220,42 @@ public class CdsJwtVerifier {
             throw new Refused("jti replayed");
         }
         return new Verified(iss, tenant);
+    }
+
+    /**
+     * Nimbus' processor for one call: the key from the issuer's JWK Set, an accepted asymmetric
+     * algorithm, {@code typ} JWT when present, {@code iss} (and {@code tenant} when configured)
+     * exactly as configured, {@code aud} one of the URLs called, the required claims present,
+     * {@code exp} and {@code nbf} within the skew of e2guard's clock.
+     */
+    private DefaultJWTProcessor<SecurityContext> processor(CdsConfig.Issuer issuer, JWKSource<SecurityContext> keys,
+                                                           List<String> audiences) {
+        JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder().issuer(issuer.issuer());
+        issuer.tenant().ifPresent(t -> exact.claim("tenant", t));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+                Set.copyOf(audiences), exact.build(), REQUIRED_CLAIMS, null) {
+            @Override
+            protected Date currentTime() {
+                return Date.from(clock.instant());
+            }
+        };
+        claims.setMaxClockSkew((int) skew.toSeconds());
+        DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+        processor.setJWSTypeVerifier(JWT_TYPE);
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+        processor.setJWSVerifierFactory(VERIFIERS);
+        processor.setJWTClaimsSetVerifier(claims);
+        return processor;
+    }
+
+    /** The JWK Set the token's keys come from: the issuer's configured one, or its jku when allow-listed. */
+    private JWKSource<SecurityContext> keys(CdsConfig.Issuer issuer, JWSHeader header) throws Refused {
+        String url = keySetUrl(issuer, header);
+        try {
+            return jwks.at(url);
+        } catch (MalformedURLException | IllegalArgumentException e) {
+            throw new Refused("JWK Set URL of " + issuer.issuer() + " is not a URL");
+        }
     }
 
     /** The issuer's configured JWK Set, or the token's jku when this issuer allow-lists it. */
@@ -241,9 +271,5 @@ public class CdsJwtVerifier {
         }
         return issuer.jwksUrl().orElseThrow(() -> new Refused("no jwks-url configured for " + issuer.issuer()
                 + " and the token has no jku"));
-    }
-
-    private static Instant instant(Date d) {
-        return d == null ? null : d.toInstant();
     }
 }

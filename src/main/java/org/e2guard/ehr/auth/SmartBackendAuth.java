@@ -40,7 +40,6 @@ import com.nimbusds.jwt.SignedJWT;
  * shortly before it expires, and dropped when the EHR answers 401.
  */
 public final class SmartBackendAuth implements EhrAuth {
-    private static final ObjectMapper JSON = new ObjectMapper();
     static final String ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     /** Lifetime of a client assertion; SMART allows at most five minutes. */
     private static final Duration ASSERTION_LIFETIME = Duration.ofMinutes(5);
@@ -54,6 +53,7 @@ public final class SmartBackendAuth implements EhrAuth {
     private final Duration margin;
     private final Duration timeout;
     private final Clock clock;
+    private final ObjectMapper json;
     private final HttpClient http;
 
     private String tokenEndpoint;
@@ -61,7 +61,8 @@ public final class SmartBackendAuth implements EhrAuth {
     private Instant refreshAt;
 
     public SmartBackendAuth(String baseUrl, String clientId, String scope, String keyId, String algorithm,
-                            String privateKeyPem, String tokenEndpoint, Duration margin, Duration timeout, Clock clock) {
+                            String privateKeyPem, String tokenEndpoint, Duration margin, Duration timeout, Clock clock,
+                            ObjectMapper json) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.clientId = clientId;
         this.scope = scope;
@@ -70,6 +71,7 @@ public final class SmartBackendAuth implements EhrAuth {
         this.margin = margin;
         this.timeout = timeout;
         this.clock = clock;
+        this.json = json;
         this.algorithm = JWSAlgorithm.parse(algorithm);
         try {
             if (JWSAlgorithm.RS384.equals(this.algorithm)) {
@@ -181,7 +183,7 @@ public final class SmartBackendAuth implements EhrAuth {
                     response.body().length() > 300 ? response.body().substring(0, 300) : response.body());
         }
         try {
-            return JSON.readTree(response.body());
+            return json.readTree(response.body());
         } catch (IOException e) {
             throw new EhrException(EhrException.Reason.REJECTED, status, what + " answered with invalid JSON", null);
         }

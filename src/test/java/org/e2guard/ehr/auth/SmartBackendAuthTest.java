@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
@@ -31,6 +33,8 @@ import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
  * expiry, and replaced after a 401.
  */
 class SmartBackendAuthTest {
+    /** The service hands SmartBackendAuth its one managed mapper; outside Quarkus a plain one reads the same JSON. */
+    static final ObjectMapper JSON = new ObjectMapper();
     static MemoryFhirServer server;
 
     @BeforeAll
@@ -71,7 +75,7 @@ class SmartBackendAuthTest {
         server.registerSmartClient(clientId, keys.getPublic());
         MovableClock clock = new MovableClock();
         SmartBackendAuth auth = new SmartBackendAuth(server.smartBaseUrl(), clientId, "system/*.read", "kid-1", algorithm,
-                TestKeys.pem(keys), null, Duration.ofSeconds(60), Duration.ofSeconds(5), clock);
+                TestKeys.pem(keys), null, Duration.ofSeconds(60), Duration.ofSeconds(5), clock, JSON);
         int before = server.smart().tokenCalls();
 
         IGenericClient client = client(auth);
@@ -96,7 +100,7 @@ class SmartBackendAuthTest {
         KeyPair registered = TestKeys.rsa();
         server.registerSmartClient("e2guard-wrong-key", registered.getPublic());
         SmartBackendAuth auth = new SmartBackendAuth(server.smartBaseUrl(), "e2guard-wrong-key", "system/*.read", null,
-                "RS384", TestKeys.pem(TestKeys.rsa()), null, Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
+                "RS384", TestKeys.pem(TestKeys.rsa()), null, Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC(), JSON);
         EhrException e = assertThrows(EhrException.class, auth::authorization);
         assertEquals(EhrException.Reason.AUTH, e.reason());
         assertEquals(400, e.status());
