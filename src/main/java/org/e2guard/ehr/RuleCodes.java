@@ -20,14 +20,15 @@ public class RuleCodes {
 
     /** Observations whose change can change a finding: estradiol, DXA, 25-OH vitamin D, calcium. */
     static final List<String> SUBSCRIBED_OBSERVATIONS = List.of("estradiol-standard", "estradiol-sensitive",
-            "dxa-bmd", "dxa-t-score", "dxa-z-score", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "calcium-blood");
+            "dxa-bmd", "dxa-t-score", "dxa-z-score", "dxa-report", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum",
+            "calcium-blood");
 
     /** Every Observation the rules read, including context that enriches a finding. */
     static final List<String> READ_OBSERVATIONS = List.of("estradiol-standard", "estradiol-sensitive",
             "testosterone-total", "testosterone-free", "shbg", "vitamin-d-total", "vitamin-d3-proxy", "calcium-serum",
             "calcium-blood",
             "pth", "p1np", "ctx", "bone-alkaline-phosphatase", "hdl", "hematocrit", "dxa-bmd", "dxa-t-score",
-            "dxa-z-score", "low-estradiol-symptoms", "fragility-fracture", "condition-osteoporosis",
+            "dxa-z-score", "dxa-report", "low-estradiol-symptoms", "fragility-fracture", "condition-osteoporosis",
             "condition-osteopenia", "condition-hypogonadism", "condition-fracture-risk", "smoking", "smoking-status",
             "alcohol-excess");
 

@@ -68,7 +68,7 @@ class CdsRequestTest {
         JsonNode templates = CdsTestSupport.templates(PATIENT_VIEW);
         Map<String, List<String>> keys = Map.of(
                 "estradiol", List.of("estradiol-standard", "estradiol-sensitive"),
-                "dxa", List.of("dxa-bmd", "dxa-t-score", "dxa-z-score"),
+                "dxa", List.of("dxa-bmd", "dxa-t-score", "dxa-z-score", "dxa-report"),
                 "vitaminDCalcium", List.of("vitamin-d-total", "vitamin-d3-proxy", "calcium-serum"),
                 "dxaReports", List.of("dxa-report"));
         for (ValueSet vs : ValueSetLoader.load(CdsTestSupport.CTX.newJsonParser(), null)) {

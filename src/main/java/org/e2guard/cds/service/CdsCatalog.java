@@ -34,7 +34,8 @@ public class CdsCatalog {
 
     static {
         OBSERVATION_KEYS.put("estradiol", List.of("estradiol-standard", "estradiol-sensitive"));
-        OBSERVATION_KEYS.put("dxa", List.of("dxa-bmd", "dxa-t-score", "dxa-z-score"));
+        // a DXA panel Observation (coded as the report, 38269-7) carries its scores as components
+        OBSERVATION_KEYS.put("dxa", List.of("dxa-bmd", "dxa-t-score", "dxa-z-score", "dxa-report"));
         OBSERVATION_KEYS.put("vitaminDCalcium", List.of("vitamin-d-total", "vitamin-d3-proxy", "calcium-serum", "calcium-blood"));
         OBSERVATION_KEYS.put("boneTurnover", List.of("ctx", "p1np"));
         OBSERVATION_KEYS.put("riskObservations",
