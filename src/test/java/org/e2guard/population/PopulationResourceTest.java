@@ -1,6 +1,13 @@
 package org.e2guard.population;
 
 import static io.restassured.RestAssured.given;
+import static org.e2guard.population.PopulationFixtures.AS_OF;
+import static org.e2guard.population.PopulationFixtures.allFiles;
+import static org.e2guard.population.PopulationFixtures.api;
+import static org.e2guard.population.PopulationFixtures.await;
+import static org.e2guard.population.PopulationFixtures.e1At25;
+import static org.e2guard.population.PopulationFixtures.kickOff;
+import static org.e2guard.population.PopulationFixtures.request;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +34,6 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 
 /**
  * {@code $evaluate-population} over real HTTP: NDJSON fetched from a loopback server on the
@@ -37,59 +43,9 @@ import io.restassured.specification.RequestSpecification;
 @QuarkusTest
 @WithTestResource(BulkFileServer.class)
 class PopulationResourceTest {
-    static final String AS_OF = "2026-07-01T00:00:00Z";
-
-    static RequestSpecification api() {
-        return given().urlEncodingEnabled(false).header("Authorization", "Bearer test-key");
-    }
-
-    static Parameters request(List<String> files, Parameters.ParametersParameterComponent... settings) {
-        Parameters p = new Parameters();
-        files.forEach(f -> p.addParameter().setName("input").setValue(new UrlType(BulkFileServer.base + f)));
-        p.addParameter().setName("asOf").setValue(new org.hl7.fhir.r4.model.DateTimeType(AS_OF));
-        for (Parameters.ParametersParameterComponent s : settings) {
-            p.addParameter(s);
-        }
-        return p;
-    }
-
-    static List<String> allFiles() throws java.io.IOException {
-        try (var files = java.nio.file.Files.list(BulkFileServer.dir.resolve("bulk"))) {
-            return files.map(f -> "/bulk/" + f.getFileName()).sorted().toList();
-        }
-    }
-
-    static String kickOff(Parameters p) {
-        return api().contentType("application/fhir+json").header("Prefer", "respond-async")
-                .body(TestPopulation.CTX.newJsonParser().encodeResourceToString(p))
-                .post("/fhir/$evaluate-population")
-                .then().statusCode(202).header("Content-Location", containsString("/fhir/population-jobs/"))
-                .extract().header("Content-Location");
-    }
-
-    /** Polls as a client would, until the job is over; the bound only stops a hung job from hanging the build. */
-    static Response await(String location) throws InterruptedException {
-        Instant giveUp = Instant.now().plus(Duration.ofMinutes(5));
-        while (true) {
-            Response r = api().get(location);
-            if (r.statusCode() != 202) {
-                return r;
-            }
-            assertTrue(r.header("X-Progress") != null, "a running job says how far it is");
-            if (Instant.now().isAfter(giveUp)) {
-                throw new AssertionError("the dry run did not finish: " + r.header("X-Progress"));
-            }
-            Thread.sleep(200);
-        }
-    }
-
     @Test
     void countsEqualPostingEachPatientToEvaluate() throws Exception {
-        Parameters.ParametersParameterComponent e1 = new Parameters.ParametersParameterComponent().setName("setting");
-        e1.addPart().setName("name").setValue(new StringType("E1 < 25 pg/mL"));
-        e1.addPart().setName("set").setValue(new StringType("estradiol.suppressed-below=25"));
-        e1.addPart().setName("set").setValue(new StringType("estradiol.borderline-below=30"));
-        Response done = await(kickOff(request(allFiles(), e1)));
+        Response done = await(kickOff(request(allFiles(), e1At25())));
         assertEquals(200, done.statusCode(), done.asString());
         String manifest = done.asString();
         assertTrue(manifest.contains("\"type\":\"MeasureReport\""), manifest);
