@@ -47,8 +47,8 @@ public final class PopulationCli {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length == 0 || !(args[0].equals("run") || args[0].equals("merge"))) {
-            usage("first argument: run or merge");
+        if (args.length == 0 || !List.of("run", "merge", "show").contains(args[0])) {
+            usage("first argument: run, merge or show");
         }
         Map<String, List<String>> opts = new LinkedHashMap<>();
         List<String> rest = new ArrayList<>();
@@ -62,9 +62,13 @@ public final class PopulationCli {
                 rest.add(args[i]);
             }
         }
-        Path out = Path.of(one(opts, "out"));
+        Path out = args[0].equals("show") ? null : Path.of(one(opts, "out"));
         if (args[0].equals("merge")) {
             merge(out, rest.stream().map(Path::of).toList());
+        } else if (args[0].equals("show")) {
+            for (String file : rest) {
+                show(Path.of(file));
+            }
         } else {
             run(Path.of(one(opts, "input")), out, opts);
         }
@@ -123,8 +127,10 @@ public final class PopulationCli {
                 System.out.printf("  %-28s %6d  %8.1f per 1,000%n", r.rule(), r.patients(), r.per1000());
             }
         }
-        System.out.printf("resources read: %d in %.1f s (%.1f patients/s), %d bucket(s); outputs in %s%n",
-                summary.resourcesRead(), seconds, base.evaluated() / seconds, summary.buckets(), out.toAbsolutePath());
+        long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP).mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        System.out.printf("resources read: %d in %.1f s (%.1f patients/s), %d bucket(s), peak heap %d MB; outputs in %s%n",
+                summary.resourcesRead(), seconds, base.evaluated() / seconds, summary.buckets(), peak >> 20, out.toAbsolutePath());
     }
 
     /** {@code "name;key=value;key=value;off=M3"}. */
@@ -173,6 +179,27 @@ public final class PopulationCli {
                 out.resolve("MeasureReport.ndjson").toAbsolutePath());
     }
 
+    /** Prints the counts of each MeasureReport of an NDJSON file, one block per setting. */
+    static void show(Path file) throws IOException {
+        FhirContext ctx = FhirSupport.newContext();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            MeasureReport mr = ctx.newJsonParser().parseResource(MeasureReport.class, line);
+            org.e2guard.mapping.output.RuleCounts c = RuleMeasureReport.counts(mr);
+            System.out.printf("%s: %d evaluated, %d on an aromatase inhibitor, %d with a high finding%n",
+                    RuleMeasureReport.setting(mr), c.evaluated(), c.population(), c.withHigh());
+            for (Rule r : Rule.values()) {
+                long n = c.rule(r).patients();
+                if (n > 0) {
+                    System.out.printf("  %-28s %6d  %8.1f per 1,000  %s%n", r.code(), n, c.per1000(n),
+                            c.rule(r).strata().getOrDefault(org.e2guard.mapping.output.RuleCounts.SEVERITY, Map.of()));
+                }
+            }
+        }
+    }
+
     private static String one(Map<String, List<String>> opts, String name) {
         List<String> v = opts.get(name);
         if (v == null || v.size() != 1) {
@@ -183,7 +210,7 @@ public final class PopulationCli {
 
     private static void usage(String problem) {
         System.err.println(problem + "\nusage: run --input DIR --out DIR [--as-of DATE] [--shard I/N] [--bucket-mb 16]"
-                + " [--setting 'name;key=value;off=RULE']...\n       merge --out DIR PART_DIR...");
+                + " [--setting 'name;key=value;off=RULE']...\n       merge --out DIR PART_DIR...\n       show MEASUREREPORT_NDJSON...");
         System.exit(2);
     }
 }

@@ -34,21 +34,7 @@ public class BulkFileServer implements QuarkusTestResourceLifecycleManager {
             patients = TestPopulation.write(dir.resolve("bulk"), PATIENTS, 23);
             Files.createDirectories(dir.resolve("private"));
             Files.copy(dir.resolve("bulk").resolve("Patient.ndjson"), dir.resolve("private").resolve("Patient.ndjson"));
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> {
-                Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
-                if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
-                    exchange.sendResponseHeaders(404, -1);
-                    exchange.close();
-                    return;
-                }
-                exchange.getResponseHeaders().add("Content-Type", "application/fhir+ndjson");
-                exchange.sendResponseHeaders(200, Files.size(file));
-                try (OutputStream out = exchange.getResponseBody()) {
-                    Files.copy(file, out);
-                }
-            });
-            server.start();
+            server = StaticFileServer.start(dir, 0);
             base = "http://127.0.0.1:" + server.getAddress().getPort();
             return Map.of("e2guard.population.allowed-urls", base + "/bulk/",
                     "e2guard.population.work-dir", dir.resolve("jobs").toString());
