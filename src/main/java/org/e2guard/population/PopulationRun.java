@@ -55,8 +55,11 @@ import ca.uhn.fhir.parser.IParser;
  * (unreadable lines, if any) and {@code summary.json} for the report.
  */
 public final class PopulationRun {
-    /** Buckets are files open at once while routing; beyond this, buckets grow instead. */
-    static final int MAX_BUCKETS = 512;
+    /**
+     * Buckets are files open at once while routing (each with a small buffer); beyond this, buckets
+     * grow instead: 4,096 x 16 MB of NDJSON the rules read before heap starts to follow the input.
+     */
+    static final int MAX_BUCKETS = 4096;
     /** Unreadable lines listed in OperationOutcome.ndjson; more are only counted. */
     static final int MAX_ERRORS_LISTED = 1000;
 
@@ -142,10 +145,12 @@ public final class PopulationRun {
             columns.add(new Column(settings.get(i), engines.get(i + 1), new RuleCounts()));
         }
         long total = 0;
+        long routedEstimate = 0;
         for (Input in : inputs) {
             total += Files.size(in.file());
+            routedEstimate += readSize(in);
         }
-        int buckets = (int) Math.min(MAX_BUCKETS, Math.max(1, (total + bucketBytes - 1) / bucketBytes));
+        int buckets = (int) Math.min(MAX_BUCKETS, Math.max(1, (routedEstimate + bucketBytes - 1) / bucketBytes));
         Files.createDirectories(work);
         Files.createDirectories(out);
         Errors errors = new Errors(out.resolve("OperationOutcome.ndjson"));
@@ -217,7 +222,7 @@ public final class PopulationRun {
         long bytesDone = 0;
         try (Writer sharedOut = Files.newBufferedWriter(shared, StandardCharsets.UTF_8)) {
             for (int b = 0; b < buckets; b++) {
-                writers[b] = new BufferedWriter(Files.newBufferedWriter(bucket(work, b), StandardCharsets.UTF_8), 8192);
+                writers[b] = new BufferedWriter(Files.newBufferedWriter(bucket(work, b), StandardCharsets.UTF_8), 4096);
             }
             for (int i = 0; i < inputs.size(); i++) {
                 Input in = inputs.get(i);
@@ -269,6 +274,20 @@ public final class PopulationRun {
             }
         }
         return routed;
+    }
+
+    /**
+     * The bytes of an input that will be routed, for sizing the buckets: Bulk Data files hold one
+     * resource type each, so a file whose first resource is of a type the rules do not read (Claim,
+     * Encounter, ...) counts for nothing; any other file counts whole.
+     */
+    private static long readSize(Input in) throws IOException {
+        try (InputStream s = Files.newInputStream(in.file()); NdjsonReader reader = new NdjsonReader(s, in.name())) {
+            NdjsonReader.Line first = reader.next();
+            return first == null || !first.read() ? 0 : Files.size(in.file());
+        } catch (NdjsonReader.Malformed e) {
+            return Files.size(in.file());
+        }
     }
 
     private List<Resource> parseShared(Path shared, List<Input> inputs, Errors errors) throws IOException {
