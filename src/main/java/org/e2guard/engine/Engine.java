@@ -31,6 +31,15 @@ public final class Engine {
         return parameters;
     }
 
+    /**
+     * Whether the patient is in the population the rules watch at {@code asOf}: alive and in (or
+     * recently out of) a run of aromatase inhibitor exposure, as the rules themselves judge it. The
+     * denominator of firing rates (a population dry run, the rule statistics).
+     */
+    public boolean onAromataseInhibitor(PatientRecord record, Instant asOf) {
+        return !record.deceasedBy(asOf) && new Situation(record, asOf, parameters, RULESET_VERSION).ai != null;
+    }
+
     public Evaluation evaluate(PatientRecord record, Instant asOf) {
         return evaluate(record, asOf, null);
     }

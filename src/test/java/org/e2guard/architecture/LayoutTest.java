@@ -35,15 +35,15 @@ class LayoutTest {
     static final ArchRule restResourcesAreOnlyInTheDoors = noClasses()
             .that().areAnnotatedWith(Path.class)
             .should().resideOutsideOfPackages("org.e2guard.operations..", "org.e2guard.cds..", "org.e2guard.notification..",
-                    "org.e2guard.ops..")
+                    "org.e2guard.ops..", "org.e2guard.reports..")
             .because("HTTP enters through a door; services and mapping never answer a request themselves");
 
     @ArchTest
     static final ArchRule dependenciesPointOneWay = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("Doors").definedBy("org.e2guard.operations..", "org.e2guard.cds..", "org.e2guard.notification..",
-                    "org.e2guard.ops..")
+                    "org.e2guard.ops..", "org.e2guard.reports..")
             .layer("Services").definedBy("org.e2guard.evaluation..", "org.e2guard.validation..", "org.e2guard.subscription..",
-                    "org.e2guard.writeback..", "org.e2guard.outbox..", "org.e2guard.ehr..")
+                    "org.e2guard.writeback..", "org.e2guard.outbox..", "org.e2guard.ehr..", "org.e2guard.population..")
             .layer("Mapping").definedBy("org.e2guard.mapping..", "org.e2guard.conformance..")
             .layer("Engine").definedBy("org.e2guard.engine..", "org.e2guard.timeline..")
             .whereLayer("Doors").mayNotBeAccessedByAnyLayer()
@@ -57,6 +57,7 @@ class LayoutTest {
             .should().dependOnClassesThat().resideInAnyPackage("org.e2guard.operations..", "org.e2guard.cds..",
                     "org.e2guard.notification..", "org.e2guard.ops..", "org.e2guard.evaluation..", "org.e2guard.validation..",
                     "org.e2guard.subscription..", "org.e2guard.writeback..", "org.e2guard.outbox..", "org.e2guard.ehr..",
-                    "org.e2guard.mapping..", "org.e2guard.conformance..", "org.e2guard.engine..", "org.e2guard.timeline..")
+                    "org.e2guard.population..", "org.e2guard.reports..", "org.e2guard.mapping..", "org.e2guard.conformance..",
+                    "org.e2guard.engine..", "org.e2guard.timeline..")
             .because("FHIR plumbing, platform and API-key security serve every stage and so may know none of them");
 }

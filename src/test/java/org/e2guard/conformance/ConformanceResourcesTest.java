@@ -182,7 +182,7 @@ class ConformanceResourcesTest {
             operations.add(op.getName());
             assertNotNull(byUrl.get(op.getDefinition()), op.getDefinition());
         }
-        assertEquals(List.of("evaluate", "validate"), operations);
+        assertEquals(List.of("evaluate", "validate", "evaluate-population"), operations);
         Map<String, String> profiles = new HashMap<>();
         cs.getRestFirstRep().getResource().forEach(r -> profiles.put(r.getType(), r.getProfile()));
         assertEquals(Canonical.PROFILE_DETECTED_ISSUE, profiles.get("DetectedIssue"));

@@ -31,7 +31,7 @@ class MetadataResourceTest {
         ValidationAssertions.assertNoErrors(validation.validator().validate(body), "GET /fhir/metadata");
         CapabilityStatement cs = ctx.newJsonParser().parseResource(CapabilityStatement.class, body);
         assertEquals(Canonical.BASE + "/CapabilityStatement/e2guard", cs.getUrl());
-        assertEquals(List.of("evaluate", "validate"),
+        assertEquals(List.of("evaluate", "validate", "evaluate-population"),
                 cs.getRestFirstRep().getOperation().stream().map(o -> o.getName()).toList());
         assertTrue(cs.getRestFirstRep().getResource().stream()
                 .anyMatch(r -> r.getType().equals("DetectedIssue") && Canonical.PROFILE_DETECTED_ISSUE.equals(r.getProfile())));

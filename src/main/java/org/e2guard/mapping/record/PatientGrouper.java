@@ -28,7 +28,7 @@ public final class PatientGrouper {
     }
 
     /** Resource types the rules read; others are counted and reported once per type. */
-    private static final List<String> READ = List.of("Patient", "Observation", "DiagnosticReport",
+    public static final List<String> READ = List.of("Patient", "Observation", "DiagnosticReport",
             "MedicationStatement", "MedicationRequest", "MedicationAdministration", "Condition", "Procedure", "Medication");
 
     private PatientGrouper() {
