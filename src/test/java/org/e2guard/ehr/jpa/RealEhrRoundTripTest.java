@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -94,8 +95,22 @@ class RealEhrRoundTripTest {
 
         // everything the write-back produced, as the EHR holds it, is valid R4 and meets e2guard's profiles
         for (Resource r : List.of(active, resolved, activeFlag, inactiveFlag, provenance, resolution)) {
-            ValidationAssertions.assertNoErrors(validation.validator().validate(r), r.fhirType() + " " + r.getIdElement().getValue());
+            List<SingleValidationMessage> errors = ValidationAssertions.errors(validation.validator().validate(r)).stream()
+                    .filter(m -> !crossVersionStatus(m)).toList();
+            assertEquals(List.of(), errors.stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList(),
+                    r.fhirType() + " " + r.getIdElement().getValue() + " is valid");
         }
+    }
+
+    /**
+     * The one message the offline validator gives on a resolved DetectedIssue: the R5 status
+     * ("mitigated") as a cross-version extension on R4's status element. Such extensions are valid
+     * R4 (implicitly defined by the spec, and the real server stores it), but checking one needs the
+     * R5 definitions, which the offline validator does not load.
+     */
+    private static boolean crossVersionStatus(SingleValidationMessage m) {
+        return m.getLocationString().startsWith("DetectedIssue.status.extension")
+                && m.getMessage().contains(WritebackPlanner.R5_STATUS_EXTENSION);
     }
 
     @Test
