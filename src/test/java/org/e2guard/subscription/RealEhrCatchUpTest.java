@@ -39,7 +39,7 @@ import jakarta.inject.Inject;
 class RealEhrCatchUpTest {
     static final Duration WAIT = Duration.ofSeconds(60);
 
-    @ConfigProperty(name = "e2guard.test.real-ehr-base")
+    @ConfigProperty(name = "e2guard.test.real-ehr-base", defaultValue = "http://127.0.0.1:1/fhir")
     String ehrBase;
     @Inject
     EhrRegistry ehrs;

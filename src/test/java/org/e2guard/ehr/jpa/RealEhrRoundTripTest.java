@@ -41,7 +41,7 @@ class RealEhrRoundTripTest {
     /** Shorter than HAPI's 60 s search cache: a stale read cannot pass by waiting it out. */
     static final Duration WAIT = Duration.ofSeconds(45);
 
-    @ConfigProperty(name = "e2guard.test.real-ehr-base")
+    @ConfigProperty(name = "e2guard.test.real-ehr-base", defaultValue = "http://127.0.0.1:1/fhir")
     String ehrBase;
     @Inject
     FhirValidation validation;
