@@ -58,23 +58,23 @@ class RealEhrCatchUpTest {
 
     @BeforeEach
     void setUp() {
-        main = ehrs.find("main").orElseThrow();
-        await("the start-up catch-up sync", WAIT, () -> state.lastRun("main").isPresent());
+        main = ehrs.find(HapiJpaEhrResource.EHR).orElseThrow();
+        await("the start-up catch-up sync", WAIT, () -> state.lastRun(HapiJpaEhrResource.EHR).isPresent());
     }
 
     @Test
     void aStartingReplicaSyncsAtOnceThoughTheLastSyncIsRecent() {
-        Instant before = state.lastRun("main").orElseThrow();
+        Instant before = state.lastRun(HapiJpaEhrResource.EHR).orElseThrow();
         assertTrue(before.plus(main.syncInterval()).isAfter(clock.instant()), "by the interval alone no sync is due");
         // a replica starting now: its scheduler is new, the database's record is not
         SubscriptionScheduler restarted = new SubscriptionScheduler(ehrs, outbox, state, config, clock);
         restarted.tick();
-        await("a catch-up sync after the start", WAIT, () -> state.lastRun("main").orElseThrow().isAfter(before));
+        await("a catch-up sync after the start", WAIT, () -> state.lastRun(HapiJpaEhrResource.EHR).orElseThrow().isAfter(before));
     }
 
     @Test
     void theEhrComingBackAfterAnOutageTriggersASync() {
-        Instant before = state.lastRun("main").orElseThrow();
+        Instant before = state.lastRun(HapiJpaEhrResource.EHR).orElseThrow();
         // the outage as the breaker sees it: the shared real EHR serves other test classes and is not
         // taken down; the breaker's own record of it (open, then closed by a good probe) is what counts
         for (int i = 0; i < 20 && !main.breaker().isOpen(); i++) {
@@ -82,7 +82,7 @@ class RealEhrCatchUpTest {
         }
         assertTrue(main.breaker().isOpen());
         main.breaker().success();
-        await("a catch-up sync after the EHR is back", WAIT, () -> state.lastRun("main").orElseThrow().isAfter(before));
+        await("a catch-up sync after the EHR is back", WAIT, () -> state.lastRun(HapiJpaEhrResource.EHR).orElseThrow().isAfter(before));
     }
 
     @Test
@@ -90,7 +90,7 @@ class RealEhrCatchUpTest {
         FhirContext ctx = FhirContext.forR4Cached();
         ctx.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
         IGenericClient ehr = ctx.newRestfulGenericClient(ehrBase);
-        String other = "http://127.0.0.1:9/ehr-notifications/main";
+        String other = "http://127.0.0.1:9/ehr-notifications/" + HapiJpaEhrResource.EHR;
         Subscription theirs = registrar.desired(main).get(0);
         theirs.getChannel().setEndpoint(other);
         IdType id = (IdType) ehr.create().resource(theirs).execute().getId();
@@ -118,7 +118,7 @@ class RealEhrCatchUpTest {
             assertEquals(List.of(SubscriptionRegistrar.Outcome.UNCHANGED, SubscriptionRegistrar.Outcome.UNCHANGED,
                     SubscriptionRegistrar.Outcome.UNCHANGED, SubscriptionRegistrar.Outcome.UNCHANGED), outcomes,
                     "this replica's own Subscriptions stay as they are");
-            assertTrue(registrar.otherEndpoints("main").contains(other));
+            assertTrue(registrar.otherEndpoints(HapiJpaEhrResource.EHR).contains(other));
             String ours = registrar.endpoint(main);
             assertTrue(warnings.stream().anyMatch(w -> w.contains(other) && w.contains(ours)),
                     () -> "a warning naming both URLs: " + warnings);

@@ -8,13 +8,17 @@ import java.util.Map;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * Points e2guard (EHR {@code main}, push on, no auth) at the shared HAPI FHIR JPA server. e2guard's
+ * Points e2guard (EHR {@value #EHR}, push on, no auth) at the shared HAPI FHIR JPA server. The name
+ * is not the stand-in EHR's {@code main}: the test JVM's embedded store outlives each Quarkus start,
+ * and what e2guard remembers about one EHR (its Device id, what it wrote) must not meet another
+ * server under the same name. e2guard's
  * port is chosen once per test JVM, so that every test class using this resource has the same public
  * URL and finds the Subscriptions the previous one registered. Timings are shortened as in the
  * stand-in EHR's resource, so that retries and back-off play out within seconds.
  */
 public class HapiJpaEhrResource implements QuarkusTestResourceLifecycleManager {
     public static final String SECRET = "real-ehr-notification-secret";
+    public static final String EHR = "hapi";
     private static int e2guardPort;
 
     @Override
@@ -33,9 +37,9 @@ public class HapiJpaEhrResource implements QuarkusTestResourceLifecycleManager {
         config.put("e2guard.writeback.backoff-initial", "200ms");
         config.put("e2guard.writeback.backoff-max", "2s");
         config.put("e2guard.writeback.max-attempts", "4");
-        config.put("e2guard.ehr.main.base-url", ehr.baseUrl());
-        config.put("e2guard.ehr.main.push.secret", SECRET);
-        config.put("e2guard.ehr.main.sync.interval", "1h");
+        config.put("e2guard.ehr." + EHR + ".base-url", ehr.baseUrl());
+        config.put("e2guard.ehr." + EHR + ".push.secret", SECRET);
+        config.put("e2guard.ehr." + EHR + ".sync.interval", "1h");
         return config;
     }
 
