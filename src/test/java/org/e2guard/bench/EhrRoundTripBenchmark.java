@@ -254,7 +254,7 @@ class EhrRoundTripBenchmark {
         di.setDetail("Estradiol 14 pg/mL on anastrozole: below 20 pg/mL.");
         var diOutcome = ehr.update().resource(di).conditional()
                 .where(identifier.exactly().systemAndIdentifier("urn:bench", run + "-" + pid + "-di")).execute();
-        provenance(ehr, diOutcome.getId().getValue());
+        provenance(ehr, diOutcome.getId().toUnqualified().getValue());
         Flag flag = new Flag();
         flag.addIdentifier().setSystem("urn:bench").setValue(run + "-" + pid + "-flag");
         flag.setStatus(Flag.FlagStatus.ACTIVE);
@@ -262,7 +262,7 @@ class EhrRoundTripBenchmark {
         flag.setCode(new org.hl7.fhir.r4.model.CodeableConcept().setText("bench"));
         var flagOutcome = ehr.update().resource(flag).conditional()
                 .where(identifier.exactly().systemAndIdentifier("urn:bench", run + "-" + pid + "-flag")).execute();
-        provenance(ehr, flagOutcome.getId().getValue());
+        provenance(ehr, flagOutcome.getId().toUnqualified().getValue());
     }
 
     private static void provenance(IGenericClient ehr, String target) {
