@@ -37,7 +37,8 @@ java -cp "target/test-ehr/classes:$(cat target/test-ehr/classpath.txt)" \
 PIDS+=($!)
 exec 3> target/demo-ehr.in
 until curl -sf "$EHR/metadata" > /dev/null; do sleep 1; done
-java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" org.e2guard.ehr.jpa.DemoChart "$EHR"
+java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" org.e2guard.ehr.jpa.DemoChart "$EHR"
 
 echo "== starting e2guard on $E2GUARD (EHR 'demo' at $EHR)"
 java -De2guard.security.api-keys="$KEY" \
