@@ -1,6 +1,5 @@
 package org.e2guard.testehr;
 
-import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -26,7 +25,6 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.api.IDaoRegistry;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
@@ -52,7 +50,6 @@ import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.jpa.util.LoggingEmailSender;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
-import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
@@ -207,7 +204,7 @@ public final class HapiJpaEhr {
         @Bean
         public RestfulServer restfulServer(IFhirSystemDao<?, ?> systemDao, ResourceProviderFactory providers,
                 IJpaSystemProvider systemProvider, DatabaseBackedPagingProvider paging, JpaStorageSettings settings,
-                ISearchParamRegistry searchParams, IValidationSupport validation, DaoRegistry daos) {
+                ISearchParamRegistry searchParams, IValidationSupport validation) {
             RestfulServer server = new RestfulServer(systemDao.getContext());
             server.registerProviders(providers.createProviders());
             server.registerProvider(systemProvider);
