@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * work for the EHR is claimed, so queued rows keep their remaining attempts instead of burning
  * them against a dead server. When {@code openFor} has passed, one caller wins
  * {@link #tryStartProbe()} and probes the EHR cheaply; success closes the breaker, failure keeps
- * it open for another period.
+ * it open for another period. Each close after an open period counts as a {@linkplain #recoveries()
+ * recovery}: notifications the EHR could not deliver meanwhile are what the catch-up sync is for.
  */
 public final class CircuitBreaker {
     /**
@@ -29,6 +30,7 @@ public final class CircuitBreaker {
     private final AtomicBoolean probing = new AtomicBoolean();
     private int consecutiveFailures;
     private Instant openUntil;
+    private long recoveries;
 
     public CircuitBreaker(int threshold, Duration openFor, Clock clock) {
         this.threshold = Math.max(1, threshold);
@@ -64,7 +66,15 @@ public final class CircuitBreaker {
 
     public synchronized void success() {
         consecutiveFailures = 0;
+        if (openUntil != null) {
+            recoveries++;
+        }
         openUntil = null;
+    }
+
+    /** How often the breaker has closed again after being open (the EHR came back). */
+    public synchronized long recoveries() {
+        return recoveries;
     }
 
     /** Records a failure that says the EHR is unavailable. */

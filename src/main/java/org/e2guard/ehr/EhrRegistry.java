@@ -58,6 +58,7 @@ public class EhrRegistry {
             factory.setPoolMaxPerRoute(32);
             IGenericClient client = factory.newGenericClient(c.baseUrl());
             client.registerInterceptor(new AuthInterceptor(auth));
+            client.registerInterceptor(new FreshReads());
             CircuitBreaker breaker = new CircuitBreaker(breakers.failureThreshold(), breakers.openFor(), clock);
             ehrs.put(name, new Ehr(name, c, client, auth, breaker));
             LOG.infof("EHR %s configured (auth %s, push %s, catch-up sync every %s)", name,

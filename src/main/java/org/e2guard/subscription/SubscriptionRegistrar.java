@@ -3,7 +3,10 @@ package org.e2guard.subscription;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrException;
@@ -37,6 +40,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Subscription that drifted (criteria, header, payload) is updated; one in status {@code error}
  * or {@code off} is set back to {@code requested}, which servers activate again; duplicates
  * carrying e2guard's tag for the same endpoint are deleted.
+ *
+ * <p>Every replica must use the same {@code e2guard.subscription.public-url}: Subscriptions are
+ * kept per endpoint, so two URLs make two sets and every notification arrives twice. e2guard-tagged
+ * Subscriptions with another endpoint are therefore reported (a warning naming both URLs, and
+ * {@link #otherEndpoints(String)}), never deleted: they may be another deployment's on purpose.
  */
 @ApplicationScoped
 public class SubscriptionRegistrar implements JobHandler {
@@ -49,6 +57,8 @@ public class SubscriptionRegistrar implements JobHandler {
     private final RuleCodes codes;
     private final EhrLocks locks;
     private final SubscriptionConfig config;
+    /** Per EHR, the endpoints of e2guard-tagged Subscriptions that are not this replica's. */
+    private final Map<String, Set<String>> otherEndpoints = new ConcurrentHashMap<>();
 
     public SubscriptionRegistrar(EhrRegistry ehrs, RuleCodes codes, EhrLocks locks, SubscriptionConfig config) {
         this.ehrs = ehrs;
@@ -79,6 +89,11 @@ public class SubscriptionRegistrar implements JobHandler {
             }
             return out;
         });
+    }
+
+    /** Endpoints of e2guard-tagged Subscriptions on the EHR other than this replica's, as last seen. */
+    public Set<String> otherEndpoints(String ehr) {
+        return Set.copyOf(otherEndpoints.getOrDefault(ehr, Set.of()));
     }
 
     /** The endpoint the EHR notifies. */
@@ -158,12 +173,25 @@ public class SubscriptionRegistrar implements JobHandler {
         }
         List<Subscription> out = new ArrayList<>();
         for (Resource r : found) {
-            if (r instanceof Subscription s && endpoint.equals(s.getChannel().getEndpoint())
-                    && (s.getMeta().getTag(TAG_SYSTEM, type) != null || (s.hasCriteria() && s.getCriteria().startsWith(type + "?")))) {
-                out.add(s);
+            if (r instanceof Subscription s && (s.getMeta().getTag(TAG_SYSTEM, type) != null
+                    || (s.hasCriteria() && s.getCriteria().startsWith(type + "?")))) {
+                if (endpoint.equals(s.getChannel().getEndpoint())) {
+                    out.add(s);
+                } else if (s.getMeta().getTag(TAG_SYSTEM, type) != null && s.getChannel().hasEndpoint()) {
+                    otherEndpoint(ehr, s.getChannel().getEndpoint(), endpoint);
+                }
             }
         }
         return out;
+    }
+
+    private void otherEndpoint(Ehr ehr, String theirs, String ours) {
+        if (otherEndpoints.computeIfAbsent(ehr.name(), k -> ConcurrentHashMap.newKeySet()).add(theirs)) {
+            LOG.warnf("EHR %s holds e2guard Subscriptions that notify %s, but this replica's e2guard.subscription.public-url "
+                    + "gives %s. All replicas must share one public URL: each URL keeps Subscriptions of its own and every "
+                    + "notification then arrives once per URL. Set the same URL everywhere and delete the Subscriptions of the "
+                    + "other one if no deployment uses it.", ehr.name(), theirs, ours);
+        }
     }
 
     private static boolean same(Subscription a, Subscription b) {

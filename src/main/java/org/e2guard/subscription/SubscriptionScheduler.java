@@ -17,9 +17,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Puts the periodic work into the outbox, where exactly one replica runs each row: the
- * subscription check (at start-up, then every {@code registrar-interval}) and the catch-up sync
- * (every {@code e2guard.ehr.<name>.sync.interval} since the last one ended, by the database's
- * record, so replicas agree).
+ * subscription check (at start-up, then every {@code registrar-interval}) and the catch-up sync:
+ * at start-up (what was missed while this replica was down must not wait for the interval), when
+ * the EHR comes back after its circuit breaker was open, and otherwise every
+ * {@code e2guard.ehr.<name>.sync.interval} since the last one ended, by the database's record, so
+ * replicas agree.
  */
 @ApplicationScoped
 @Startup
@@ -32,6 +34,8 @@ public class SubscriptionScheduler {
     private final SubscriptionConfig config;
     private final Clock clock;
     private final Map<String, Instant> lastRegistrar = new ConcurrentHashMap<>();
+    /** Per EHR, the breaker's recovery count when this replica last queued a sync (absent: not since start). */
+    private final Map<String, Long> syncedAtRecoveries = new ConcurrentHashMap<>();
 
     public SubscriptionScheduler(EhrRegistry ehrs, Outbox outbox, SyncStateStore state, SubscriptionConfig config,
                                  Clock clock) {
@@ -69,9 +73,19 @@ public class SubscriptionScheduler {
                 lastRegistrar.put(ehr.name(), now);
             }
         }
-        boolean due = state.lastRun(ehr.name()).map(t -> !now.isBefore(t.plus(ehr.syncInterval()))).orElse(true);
-        if (due && !outbox.isPending(ehr.name(), Kinds.SYNC, Kinds.EHR_KEY)) {
-            outbox.enqueue(ehr.name(), Kinds.SYNC, Kinds.EHR_KEY, null, now);
+        long recoveries = ehr.breaker().recoveries();
+        Long seen = syncedAtRecoveries.get(ehr.name());
+        boolean startOrRecovery = seen == null || recoveries > seen;
+        boolean due = startOrRecovery
+                || state.lastRun(ehr.name()).map(t -> !now.isBefore(t.plus(ehr.syncInterval()))).orElse(true);
+        if (due) {
+            if (!outbox.isPending(ehr.name(), Kinds.SYNC, Kinds.EHR_KEY)) {
+                outbox.enqueue(ehr.name(), Kinds.SYNC, Kinds.EHR_KEY, null, now);
+                if (startOrRecovery) {
+                    LOG.infof("EHR %s: catch-up sync queued (%s)", ehr.name(), seen == null ? "start-up" : "the EHR is back");
+                }
+            }
+            syncedAtRecoveries.put(ehr.name(), recoveries);
         }
     }
 }

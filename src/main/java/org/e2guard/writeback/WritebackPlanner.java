@@ -22,7 +22,6 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Flag;
-import org.hl7.fhir.r4.model.Reference;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
@@ -119,14 +118,17 @@ public final class WritebackPlanner {
         return out;
     }
 
+    /**
+     * No {@code mitigation.author}: R4 allows only Practitioner or PractitionerRole there, and a real
+     * EHR refuses a Device (HAPI: 422 HAPI-0931). The Provenance of the write names e2guard's Device.
+     */
     static void resolve(DetectedIssue di, Coding why, String text, Instant now) {
         di.setStatus(DetectedIssue.DetectedIssueStatus.AMENDED);
         di.getStatusElement().getExtension().removeIf(e -> R5_STATUS_EXTENSION.equals(e.getUrl()));
         di.getStatusElement().addExtension(R5_STATUS_EXTENSION, new CodeType("mitigated"));
         di.addMitigation()
                 .setAction(new CodeableConcept(why).setText(text))
-                .setDateElement(dateTime(now))
-                .setAuthor(new Reference(FindingResources.DEVICE_REF).setDisplay("e2guard"));
+                .setDateElement(dateTime(now));
     }
 
     static DateTimeType dateTime(Instant t) {

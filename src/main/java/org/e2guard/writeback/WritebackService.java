@@ -146,11 +146,6 @@ public class WritebackService {
             if (di.hasAuthor()) {
                 di.getAuthor().setReference(device);
             }
-            di.getMitigation().forEach(m -> {
-                if (m.hasAuthor()) {
-                    m.getAuthor().setReference(device);
-                }
-            });
         } else if (r instanceof Flag flag) {
             if (flag.hasAuthor()) {
                 flag.getAuthor().setReference(device);

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.e2guard.cds.config.CdsConfig;
+import org.e2guard.ehr.FreshReads;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.jboss.logging.Logger;
@@ -123,6 +124,7 @@ public class FhirServerReader {
         Instant deadline = started.plus(config.deadline());
         IGenericClient client = clients.newGenericClient(base);
         client.registerInterceptor(new BearerTokenAuthInterceptor(token));
+        client.registerInterceptor(new FreshReads());
         CompletionService<Result> done = new ExecutorCompletionService<>(pool);
         List<Future<Result>> futures = new ArrayList<>(tasks.size());
         for (Task t : tasks) {

@@ -24,6 +24,11 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * <p>The data directory survives restarts, so queued work is not lost; an empty path means a
  * throw-away directory (tests). A plain {@code jdbc:postgresql:} URL (production) goes straight
  * to the PostgreSQL driver, so switching stores is a matter of the URL alone.
+ *
+ * <p>Durable: {@code synchronous_commit=on} (the library's default is off), so a row e2guard has
+ * answered for survives a machine crash. A predecessor killed with {@code kill -9} leaves its
+ * PostgreSQL running with the data directory locked; {@link StaleServer} stops it before the start
+ * instead of failing it.
  */
 public final class EmbeddedPostgresDriver implements Driver {
     public static final String PREFIX = "jdbc:e2guard-embedded:";
@@ -73,7 +78,9 @@ public final class EmbeddedPostgresDriver implements Driver {
                     Path dir = Path.of(dataDirectory).toAbsolutePath();
                     Files.createDirectories(dir);
                     builder.setDataDirectory(dir).setCleanDataDirectory(false);
+                    StaleServer.stopOrphan(dir);
                 }
+                builder.setServerConfig("synchronous_commit", "on");
                 // the first connection starts the server; stay well inside the pool's acquisition timeout
                 builder.setPGStartupWait(java.time.Duration.ofSeconds(60));
                 server = builder.start();
@@ -81,7 +88,7 @@ public final class EmbeddedPostgresDriver implements Driver {
                 String jdbcUrl = server.getJdbcUrl("postgres", "postgres");
                 System.setProperty(key, jdbcUrl);
                 return jdbcUrl;
-            } catch (IOException e) {
+            } catch (IOException | IllegalStateException e) {
                 throw new SQLException("cannot start the embedded PostgreSQL: " + e.getMessage(), e);
             }
         }

@@ -16,6 +16,11 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * test token endpoint, push off) at {@code /smart/fhir}. Quarkus listens on a free port chosen
  * here, so that the Subscriptions can name e2guard's notification URL before it starts. Timings
  * are shortened so that retries, back-off and the breaker play out within seconds.
+ *
+ * <p>This in-memory stand-in stays for what the real EHR of the tests (HAPI FHIR's JPA server,
+ * {@code org.e2guard.ehr.jpa}) cannot be made to do on demand: go down and come back, drop
+ * deliveries, count requests, and serve a SMART token endpoint. The round trips themselves run
+ * against the real server ({@code RealEhr*Test}).
  */
 public class EhrTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String SECRET = "test-notification-secret";

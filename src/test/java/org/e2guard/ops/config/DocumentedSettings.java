@@ -52,6 +52,16 @@ public final class DocumentedSettings {
         return out;
     }
 
+    /**
+     * True when the document names the variable, directly or through a placeholder: the EHR keys
+     * are documented once as {@code E2GUARD_EHR_NAME_...}, NAME standing for any EHR's name.
+     */
+    public static boolean documents(String env) {
+        Set<String> names = environmentVariables();
+        return names.contains(env) || names.stream().filter(n -> n.contains("_NAME_"))
+                .anyMatch(n -> env.matches(n.replace("_NAME_", "_[A-Z0-9]+_")));
+    }
+
     private static String[] cells(String line) {
         return line.split("(?<!\\\\)\\|", -1);
     }

@@ -3,6 +3,7 @@ package org.e2guard.ops.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -144,8 +145,7 @@ class K8sManifestsTest {
         Set<String> names = new TreeSet<>();
         m.container().path("env").forEach(e -> names.add(e.path("name").asText()));
         m.configMapData().fieldNames().forEachRemaining(names::add);
-        Set<String> documented = DocumentedSettings.environmentVariables();
-        List<String> unknown = names.stream().filter(n -> !documented.contains(n)).toList();
+        List<String> unknown = names.stream().filter(n -> !DocumentedSettings.documents(n)).toList();
         assertEquals(List.of(), unknown, dir + ": environment variables that are no documented setting"
                 + " (docs/CONFIGURATION.md; ConfigurationDocTest ties each to a real key)");
         // credentials come from Secrets, never from the ConfigMap
@@ -246,6 +246,33 @@ class K8sManifestsTest {
         assertEquals(new TreeSet<>(List.of(53, 443, 5432, 8080)), new TreeSet<>(egressPorts),
                 "egress: DNS, HTTPS (EHR, token endpoint), PostgreSQL, the EHR's HTTP port");
         assertTrue(np.path("spec").path("egress").size() == 4, "EHR, token endpoint, database, DNS");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/overlays/dev", "k8s/overlays/prod"})
+    void theEhrIsConfiguredWithOnePublicUrlAndItsCredentialsFromSecrets(String dir) {
+        Manifests m = Manifests.render(dir);
+        JsonNode data = m.configMapData();
+        assertTrue(data.path("E2GUARD_EHR_MAIN_BASE_URL").asText().matches("https?://.+/fhir"), dir + ": the EHR's FHIR base");
+        // one value in the ConfigMap: every replica registers and finds the same Subscriptions
+        assertTrue(data.path("E2GUARD_SUBSCRIPTION_PUBLIC_URL").asText().matches("https?://[^/]+.*"), dir + ": one public URL");
+        JsonNode secret = find(m.container().path("env"), "E2GUARD_EHR_MAIN_PUSH_SECRET");
+        assertNotNull(secret, dir + ": the notification secret");
+        assertTrue(secret.path("valueFrom").has("secretKeyRef"), dir + ": the notification secret from a Secret");
+        // the SMART key is a file on a Secret volume, never an environment variable
+        assertFalse(data.has("E2GUARD_EHR_MAIN_AUTH_PRIVATE_KEY"), dir + ": no private key in the ConfigMap");
+        assertNull(find(m.container().path("env"), "E2GUARD_EHR_MAIN_AUTH_PRIVATE_KEY"), dir + ": no private key in env");
+        String keyFile = data.path("E2GUARD_EHR_MAIN_AUTH_PRIVATE_KEY_FILE").asText();
+        JsonNode volumes = m.deployment().path("spec").path("template").path("spec").path("volumes");
+        boolean onSecret = false;
+        for (JsonNode mount : m.container().path("volumeMounts")) {
+            if (keyFile.startsWith(mount.path("mountPath").asText() + "/") && mount.path("readOnly").asBoolean(false)) {
+                for (JsonNode v : volumes) {
+                    onSecret |= v.path("name").asText().equals(mount.path("name").asText()) && v.has("secret");
+                }
+            }
+        }
+        assertTrue(onSecret, dir + ": " + keyFile + " is on a read-only Secret volume");
     }
 
     @Test

@@ -54,6 +54,16 @@ class PackagedAppIT {
                 default -> "it-" + name.toLowerCase();
             });
         }
+        // the Secret e2guard-ehr-key, mounted as a file: a stand-in key in the temp dir
+        if (env.containsKey("E2GUARD_EHR_MAIN_AUTH_PRIVATE_KEY_FILE")) {
+            Path key = Files.createDirectories(dir.resolve("ehr")).resolve("private-key.pem");
+            Files.writeString(key, org.e2guard.ehr.auth.TestKeys.pem(org.e2guard.ehr.auth.TestKeys.rsa()));
+            env.put("E2GUARD_EHR_MAIN_AUTH_PRIVATE_KEY_FILE", key.toString());
+        }
+        // no EHR here: a closed loopback port refuses at once (the overlay's host is not reachable from a build)
+        if (env.containsKey("E2GUARD_EHR_MAIN_BASE_URL")) {
+            env.put("E2GUARD_EHR_MAIN_BASE_URL", "http://127.0.0.1:" + freePort() + "/fhir");
+        }
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port)); // 8080 may be taken on a build machine
         env.remove("JAVA_MAX_MEM_RATIO"); // read by the image's run-java.sh, not by the JVM
 
