@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the clinical golden cases of src/test/resources/clinical/cases.
 
-Two series: c01-c15, the core scenarios (one patient's whole chart each, resources named by
-what they are, e.g. p1-e2), and x01-x41, one point of RULES.md each. Only the FHIR bundles are
+Three series: c01-c15, the core scenarios (one patient's whole chart each, resources named by
+what they are, e.g. p1-e2), and x01-x41, one point of RULES.md each, and r01-r48, an independent review's probes
+(mostly boundaries and the 1.1 changes). Only the FHIR bundles are
 built here (to keep 56 bundles consistent); every expected finding list below is written by hand
 from RULES.md, never from running e2guard. The reason for each is in the README of that folder.
 Re-run after editing:
@@ -694,6 +695,361 @@ c.lab("p1-dxa1-t", "38267-1", -2.6, "1", "2025-10-01", display="DXA Lumbar spine
 c.calcium()
 c.vitd()
 case("c15-letrozole-dental-filling-not-a-fracture", [c], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+
+# ---- r01-r50: independent review against RULES.md 1.1 ---------------------------------------
+# Written by a reviewer who did not write the engine; each expected list is derived from the text
+# of RULES.md alone (the clause is in the folder's README). Mostly boundaries and 1.1 points.
+def quiet_woman(pid="p1"):
+    """Woman born 1960 on letrozole since 2024-03-01, steady DXA and labs: no findings."""
+    p = P(pid, gender="female", birth="1960-05-05")
+    p.letrozole()
+    p.quiet_dxa()
+    p.labs()
+    return p
+
+
+def woman(start="2024-03-01"):
+    p = P("p1", gender="female", birth="1960-05-05")
+    p.letrozole(start)
+    return p
+
+
+def man(ai_start="2024-03-01", birth="1968-04-02", dosage=None):
+    p = P("p1", birth=birth)
+    p.trt()
+    p.anastrozole(ai_start, dosage=dosage)
+    return p
+
+
+def score(p, loinc, value, date, quantity):
+    return p.obs(loinc, None, None, date, quantity=quantity, stem="score-")
+
+
+def dxa_report(p, rid, date, results=(), status="final"):
+    r = {"resourceType": "DiagnosticReport", "id": rid, "status": status,
+         "code": {"coding": [{"system": LOINC, "code": "38269-7", "display": "DXA Bone density"}]},
+         "subject": p.subject(), "effectiveDateTime": date,
+         "result": [{"reference": "Observation/" + o} for o in results]}
+    return p.add(r)
+
+
+def dxa_procedure(p, rid, system, code, status="completed", **performed):
+    return p.add({"resourceType": "Procedure", "id": rid, "status": status,
+                  "code": {"coding": [{"system": system, "code": code}]}, "subject": p.subject(), **performed})
+
+
+CPT = "http://www.ama-assn.org/go/cpt"
+
+p = quiet_male()
+p.e2(12)
+p.res[0]["deceasedDateTime"] = "2026-07-01"
+case("r01-deceased-date-only-on-the-asof-day", [p], [])
+
+p = quiet_male()
+p.e2(12)
+p.res[0]["deceasedBoolean"] = False
+case("r02-deceased-boolean-false-is-evaluated", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(30)
+p.obs("38265-5", -1.6, "1", "2025-10-01", stem="forearm-t-")
+case("r03-forearm-lowest-t-score-osteopenia", [p], [("p1", "BMD_OSTEOPENIA", "moderate")])
+
+p = woman()
+p.spine("2024-02-15", 0.9, -2.7)
+p.obs("38265-5", -1.2, "1", "2025-10-01", stem="forearm-t-")
+p.labs()
+case("r04-newest-dxa-date-is-forearm-only", [p], [("p1", "BMD_OSTEOPENIA", "moderate")])
+
+p = woman()
+p.spine("2024-02-15", 0.85, -2.7)
+dxa_procedure(p, "p1-dxa-proc", "http://snomed.info/sct", "312681000", performedDateTime="2025-11-01")
+p.labs()
+case("r05-newer-procedure-does-not-decide-b1", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = woman("2025-01-01")
+dxa_report(p, "p1-dxa-report", "2024-12-15")
+p.labs()
+case("r06-dxa-report-without-results-is-a-baseline", [p], [])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole("2024-08-01", dosage=P.dose(1, 1, 1, "d"))
+dxa_procedure(p, "p1-dxa-proc", CPT, "77081", performedDateTime="2024-07-01")
+p.labs()
+case("r07-procedure-exactly-24-months-old-not-overdue", [p], [])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole("2024-08-01", dosage=P.dose(1, 1, 1, "d"))
+dxa_procedure(p, "p1-dxa-proc", CPT, "77085",
+              performedPeriod={"start": "2024-06-30T00:00:00Z", "end": "2024-07-02T00:00:00Z"})
+p.labs()
+case("r08-procedure-dated-by-period-start-overdue", [p], [("p1", "DXA_OVERDUE", "moderate")])
+
+p = woman()
+p.quiet_dxa()
+p.vitd(34, "2025-07-01")
+p.obs("49765-1", 9.2, "mg/dL", "2025-07-01", stem="ca-blood-")
+case("r09-vitd-and-blood-calcium-exactly-12-months-old", [p], [])
+
+p = woman()
+p.quiet_dxa()
+p.vitd(34)
+p.calcium(9.4, "2025-07-01T00:30:00+02:00")
+case("r10-calcium-just-outside-12-months-in-utc", [p], [("p1", "VITD_CA_OVERDUE", "low")])
+
+p = woman()
+p.spine("2024-02-15", 1.0)
+p.spine("2025-10-01", 0.99)
+score(p, "38267-1", -2.6, "2025-10-01", {"value": -2.6, "unit": "%", "system": UCUM, "code": "%"})
+score(p, "38264-8", -1.5, "2025-10-01", {"value": -1.5, "unit": "SD"})
+p.labs()
+case("r11-score-unit-percent-unusable-sd-text-accepted", [p], [("p1", "BMD_OSTEOPENIA", "moderate")])
+
+p = quiet_male()
+p.e2(30)
+score(p, "38264-8", -2.5, "2025-10-01", {"value": -2.5, "unit": "SD", "system": UCUM, "code": "{SD}"})
+case("r12-annotation-score-at-osteoporosis-boundary", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = woman()
+p.spine("2024-02-15", 1.0, -0.8)
+p.spine("2025-10-01", 0.995)
+score(p, "38267-1", -1.0, "2025-10-01", {"value": -1.0})
+p.labs()
+case("r13-score-without-unit-at-normal-boundary", [p], [])
+
+p = man()
+p.labs()
+p.e2(30)
+p.spine("2024-06-01", 1.1)
+p.add({"resourceType": "Observation", "id": "p1-dxa-panel", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "38269-7", "display": "DXA Bone density"}]},
+       "subject": p.subject(), "effectivePeriod": {"start": "2026-06-01T00:00:00Z", "end": "2026-06-01T00:30:00Z"},
+       "component": [
+           {"code": {"coding": [{"system": LOINC, "code": "24966-4"}]},
+            "valueQuantity": {"value": 1.05, "unit": "g/cm2", "system": UCUM, "code": "g/cm2"}},
+           {"code": {"coding": [{"system": LOINC, "code": "38267-1"}]},
+            "valueQuantity": {"value": -0.9, "unit": "1", "system": UCUM, "code": "1"}}]})
+case("r14-panel-components-take-the-period-start", [p], [("p1", "BMD_DECLINE", "high")])
+
+p = woman()
+p.spine("2024-02-15", 1.0)
+p.labs()
+p.add({"resourceType": "Observation", "id": "p1-dxa-panel", "status": "final",
+       "code": {"coding": [{"system": LOINC, "code": "38269-7"}]}, "subject": p.subject(),
+       "component": [
+           {"code": {"coding": [{"system": LOINC, "code": "38261-4"}]},
+            "valueQuantity": {"value": 0.78, "unit": "g/cm2", "system": UCUM, "code": "g/cm2"}},
+           {"code": {"coding": [{"system": LOINC, "code": "38264-8"}]},
+            "valueQuantity": {"value": -2.6, "unit": "1", "system": UCUM, "code": "1"}}]})
+dxa_report(p, "p1-dxa-report", "2025-10-01", ["p1-dxa-panel"])
+case("r15-untimed-panel-in-a-report-takes-the-reports-date", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.statement({"text": "Aromasin 25 mg tablet"}, "2025-01-01", dosage=P.dose(25, 1, 1, "d"), stem="ai")
+p.labs()
+case("r16-exemestane-by-brand-name-only", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+p = quiet_male()
+p.e2(20)
+case("r17-e2-exactly-20-is-borderline", [p], [("p1", "E2_BORDERLINE", "low")])
+
+p = quiet_male()
+p.e2(10)
+case("r18-e2-exactly-10-is-moderate", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(73.4, unit="pmol/L", loinc="72873-3")
+case("r19-e2-73-4-pmol-is-below-20", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(10, comparator="<=")
+case("r20-e2-at-most-10-is-moderate", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(15, comparator=">")
+case("r21-e2-above-15-settles-nothing", [p], [])
+
+p = quiet_male()
+p.e2(18, "2026-01-31")
+p.e2(16, "2026-05-01")
+case("r22-e3-exactly-90-days-apart", [p], [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high")])
+
+p = quiet_male()
+p.e2(18, "2026-02-01")
+p.e2(16, "2026-05-01")
+case("r23-e3-89-days-apart-is-e1", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = man("2026-04-02")
+p.quiet_dxa()
+p.labs()
+case("r24-e4-after-exactly-90-days-on-the-ai", [p], [("p1", "E2_NOT_MONITORED", "moderate")])
+
+p = man("2026-04-03")
+p.quiet_dxa()
+p.labs()
+case("r25-no-e4-after-89-days", [p], [])
+
+p = quiet_male()
+p.e2(30, "2026-01-02")
+case("r26-e2-exactly-180-days-old-still-monitored", [p], [])
+
+p = man("2026-02-01")
+p.quiet_dxa()
+p.labs()
+p.e2(15, "2026-01-15")
+case("r27-e2-before-ai-start-within-180-days", [p], [("p1", "E2_NOT_MONITORED", "moderate")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(start="2025-01-01", end="2025-06-01", status="completed")
+p.anastrozole(start="2025-08-30")
+p.quiet_dxa()
+p.labs()
+p.e2(15, "2025-03-01")
+p.e2(14, "2026-05-01")
+case("r28-ai-gap-of-exactly-90-days-starts-a-new-run", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1")
+p.trt()
+p.anastrozole(start="2025-01-01", end="2025-06-01", status="completed")
+p.anastrozole(start="2025-08-29")
+p.quiet_dxa()
+p.labs()
+p.e2(15, "2025-03-01")
+p.e2(14, "2026-05-01")
+case("r29-ai-gap-of-89-days-joins-the-run", [p], [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole(start="2024-03-01", end="2026-04-02", status="completed", dosage=P.dose(1, 1, 1, "d"))
+p.quiet_dxa()
+p.calcium()
+p.vitd(18)
+case("r30-ai-completed-exactly-90-days-ago-in-scope", [p], [("p1", "VITD_LOW", "moderate")])
+
+p = man(dosage=P.dose(1, 1, 2, "d"))
+p.quiet_dxa()
+p.labs()
+p.e2(30)
+case("r31-d1-1mg-every-other-day", [p], [("p1", "AI_DOSE_ABOVE_TYPICAL", "moderate")])
+
+p = man(dosage=P.dose(1, 1, 1, "d"))
+p.anastrozole("2025-06-01")
+p.quiet_dxa()
+p.labs()
+p.e2(30)
+case("r32-d1-reads-the-newest-current-record", [p], [])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.exemestane("2024-05-01")
+p.hip("2024-06-01", 1.000, -0.8)
+p.hip("2026-06-01", 0.965, -0.9)
+p.labs()
+case("r33-hip-loss-exactly-at-the-lsc", [p], [("p1", "BMD_DECLINE", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.exemestane("2024-05-01")
+p.spine("2024-06-01", 1.000)
+p.spine("2026-06-01", 0.970)
+p.obs("24701-5", 0.800, "g/cm2", "2024-06-01", stem="femur-")
+p.obs("24701-5", 0.761, "g/cm2", "2026-06-01", stem="femur-")
+p.labs()
+case("r34-spine-at-lsc-slow-femur-below-lsc", [p], [("p1", "BMD_DECLINE", "moderate")])
+
+p = woman()
+p.spine("2024-02-15", 1.10)
+p.spine("2025-06-01", 1.12)
+p.spine("2026-06-01", 1.085)
+p.obs("24966-4", 1.085, "g/cm2", "2026-06-01", stem="bmd-copy-")
+p.labs()
+case("r35-b3-previous-scan-not-a-same-day-copy", [p], [("p1", "BMD_DECLINE", "high")])
+
+p = woman()
+p.spine("2022-12-01", 1.15)
+p.spine("2023-06-01", 1.10)
+p.spine("2026-06-01", 1.075)
+p.labs()
+case("r36-b3-baseline-window-leaves-out-older-scan", [p], [])
+
+p = woman()
+p.spine("2023-03-01", 1.15)
+p.spine("2026-06-01", 1.11)
+p.labs()
+case("r37-baseline-exactly-12-months-before-ai", [p], [("p1", "BMD_DECLINE", "moderate")])
+
+p = man(birth="1976-01-15")
+p.spine("2024-02-15", 1.1)
+p.spine("2026-01-15", 1.095, -1.5)
+p.obs("85394-5", -0.5, "1", "2026-01-15", stem="z-")
+p.labs()
+p.e2(30)
+case("r38-aged-exactly-50-uses-the-t-score", [p], [("p1", "BMD_OSTEOPENIA", "moderate")])
+
+p = man(birth="1986-01-01")
+p.spine("2024-02-15", 1.1)
+p.spine("2026-01-15", 1.095, -1.2)
+p.obs("85394-5", -2.0, "1", "2026-01-15", stem="z-")
+p.labs()
+p.e2(30)
+case("r39-under-50-z-score-exactly-minus-2", [p], [("p1", "BMD_OSTEOPOROSIS", "high")])
+
+p = woman()
+p.quiet_dxa()
+p.calcium()
+p.vitd(20)
+case("r40-vitd-exactly-20-insufficient", [p], [("p1", "VITD_LOW", "low")])
+
+p = woman()
+p.quiet_dxa()
+p.calcium()
+p.vitd(49.9, unit="nmol/L")
+case("r41-vitd-49-9-nmol-deficient", [p], [("p1", "VITD_LOW", "moderate")])
+
+p = man("2025-01-01")
+p.labs()
+p.e2(30, "2026-05-01")
+p.e2(12, "2026-07-02")
+dxa_procedure(p, "p1-dxa-proc", "http://snomed.info/sct", "312681000", performedDateTime="2026-07-15")
+case("r42-facts-after-asof-are-not-known", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+p = quiet_male()
+p.e2(15, date=None, effectivePeriod={"start": "2026-05-01", "end": "2026-05-02"})
+case("r43-e2-timed-by-effective-period-start", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = quiet_male()
+p.e2(30, "2026-03-01")
+p.e2(None, "2026-06-01", quantity={}, valueString="<5 pg/mL")
+case("r44-e2-value-string-is-unusable", [p], [])
+
+p = man()
+p.res[-1]["status"] = "intended"
+p.quiet_dxa()
+p.labs()
+p.e2(15)
+case("r45-ai-statement-intended-is-current", [p], [("p1", "E2_SUPPRESSED", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.add({"resourceType": "MedicationRequest", "id": "p1-ai-rx", "status": "completed", "intent": "order",
+       "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L02BG04", "display": "letrozole"}]},
+       "subject": p.subject(), "authoredOn": "2024-02-20", "dosageInstruction": P.dose(2.5, 1, 1, "d"),
+       "dispenseRequest": {"validityPeriod": {"start": "2024-03-01", "end": "2026-05-02"}}})
+p.quiet_dxa()
+p.calcium()
+p.vitd(18)
+case("r46-ai-request-completed-60-days-ago-in-scope", [p], [("p1", "VITD_LOW", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.add({"resourceType": "MedicationAdministration", "id": "p1-ai-admin", "status": "completed",
+       "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L02BG06", "display": "exemestane"}]},
+       "subject": p.subject(), "effectivePeriod": {"start": "2025-01-01", "end": "2026-06-01"}})
+p.labs()
+case("r47-ai-administration-completed-30-days-ago", [p], [("p1", "DXA_NO_BASELINE", "moderate")])
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.anastrozole("2024-08-01", dosage=P.dose(1, 1, 1, "d"))
+dxa_procedure(p, "p1-dxa-proc", "http://snomed.info/sct", "312681000", performedDateTime="2024-06-30T22:00:00-05:00")
+p.labs()
+case("r48-procedure-evening-in-new-york-is-within-24-months-utc", [p], [])
 
 
 if __name__ == "__main__":

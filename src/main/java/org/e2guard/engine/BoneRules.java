@@ -108,7 +108,9 @@ final class BoneRules {
             List<DxaResult> series = site.getValue();
             DxaResult newest = series.get(series.size() - 1);
             DxaResult baseline = series.stream().filter(d -> !d.time().isBefore(baselineFrom)).findFirst().orElse(null);
-            DxaResult previous = series.size() >= 2 ? series.get(series.size() - 2) : null;
+            // the previous scan at the site: a result filed twice on the newest date is the same scan
+            DxaResult previous = series.stream().filter(d -> d.date().isBefore(newest.date()))
+                    .reduce((a, later) -> later).orElse(null);
             for (DxaResult reference : nonNull(baseline, previous == baseline ? null : previous)) {
                 if (!reference.date().isBefore(newest.date())) {
                     continue;

@@ -4,12 +4,12 @@ import static org.e2guard.timeline.Numbers.format;
 
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Timed;
 
 /** M1-M4: monitoring gaps in anyone on an aromatase inhibitor (RULES.md §4). */
 final class MonitoringRules {
@@ -27,7 +27,8 @@ final class MonitoringRules {
 
     private static void dxa(Situation s, List<Finding> out) {
         RuleParameters p = s.p;
-        LocalDate newest = s.newestDxaDate();
+        Timed newestDxa = s.newestDxa();
+        LocalDate newest = newestDxa == null ? null : Situation.dateOf(newestDxa);
         Instant baselineFrom = s.monthsBefore(s.ai.start(), p.baselineMonthsBeforeAi());
         long daysOnAi = s.ai.daysSinceStart(s.asOf);
         boolean baseline = s.dxaSince(baselineFrom);
@@ -49,8 +50,7 @@ final class MonitoringRules {
             return;
         }
         Instant dueBy = s.monthsBefore(s.asOf, p.dxaOverdueMonths());
-        Instant newestTime = newest.atStartOfDay(ZoneOffset.UTC).toInstant();
-        if (newestTime.isBefore(dueBy)) {
+        if (newestDxa.time().isBefore(dueBy)) {
             FindingBuilder b = s.finding(Rule.M2, Severity.MODERATE)
                     .summary("Newest DXA is from " + newest + ", more than " + p.dxaOverdueMonths()
                             + " months ago, on " + s.aiName())

@@ -85,11 +85,18 @@ final class Situation {
         return !dxa.isEmpty() || !scans.isEmpty();
     }
 
-    /** The newest date of any DXA on record (results, reports, procedures): what M2 dates. */
-    LocalDate newestDxaDate() {
-        LocalDate results = newestDxaResultDate();
-        LocalDate scan = scans.stream().map(DxaScan::date).max(Comparator.naturalOrder()).orElse(null);
-        return results == null ? scan : scan == null || results.isAfter(scan) ? results : scan;
+    /**
+     * The newest DXA on record (results, reports, procedures): what M2 dates. By its instant, not its
+     * local date: "24 months" are calendar months in UTC (RULES.md §3), and an evening scan in New York
+     * is the next day in UTC.
+     */
+    Timed newestDxa() {
+        return java.util.stream.Stream.concat(dxa.stream(), scans.stream()).max(Timed.CHRONOLOGICAL).orElse(null);
+    }
+
+    /** The scan date of a DXA record, which groups its results, reports and procedures. */
+    static LocalDate dateOf(Timed dxaRecord) {
+        return dxaRecord instanceof DxaResult d ? d.date() : ((DxaScan) dxaRecord).date();
     }
 
     /** Whether any DXA on record falls on or after the instant given (M1's baseline window). */

@@ -257,6 +257,17 @@ class EngineRulesTest {
         }
 
         @Test
+        void thePreviousScanIsTheLastDateBeforeTheNewestNotASameDayCopy() {
+            // RULES.md §4 B3 "the previous one at that site": the newest value filed twice (a report's
+            // result and a standalone copy) is one scan; 1.12 -> 1.085 is -3.1 % in a year
+            Records r = onAi("1968-04-02").dxa(Kind.BMD, Region.LUMBAR_SPINE, "2024-02-15", 1.10)
+                    .dxa(Kind.BMD, Region.LUMBAR_SPINE, "2025-06-01", 1.12)
+                    .dxa(Kind.BMD, Region.LUMBAR_SPINE, "2026-06-01", 1.085)
+                    .dxa(Kind.BMD, Region.LUMBAR_SPINE, "2026-06-01", 1.085);
+            assertEquals(parse("BMD_DECLINE=high"), findings(r));
+        }
+
+        @Test
         void baselineIsTheEarliestFromTwelveMonthsBeforeTheRunStarted() {
             // AI from 2024-03-01: a 2023-02-01 scan is too old to be the baseline; 2023-03-01 is the earliest allowed
             Records tooOld = onAi("1968-04-02").dxa(Kind.BMD, Region.LUMBAR_SPINE, "2023-02-01", 1.10)
@@ -294,6 +305,21 @@ class EngineRulesTest {
         void dxaOverdueAfter24Months(String dxaDate, String expected) {
             Records r = Records.male().testosterone("2024-01-01").anastrozole("2024-06-01", 1.0)
                     .labsUpToDate("2026-05-01").e2("2026-05-01", 27).spine(dxaDate, 1.1, -0.4);
+            assertEquals(parse(expected), findings(r));
+        }
+
+        @ParameterizedTest(name = "procedure at {0} -> {1}")
+        @CsvSource({
+                // 2024-06-30T22:00-05:00 is 2024-07-01T03:00 UTC: its local date is older than 24 months, it is not
+                "2024-07-01T03:00:00Z, 2024-06-30, ''",
+                // and the other way round: 2024-07-01T01:00+05:00 is 2024-06-30T20:00 UTC
+                "2024-06-30T20:00:00Z, 2024-07-01, DXA_OVERDUE=moderate",
+        })
+        void dxaOverdueCountsCalendarMonthsInUtcNotTheLocalDate(String instant, String localDate, String expected) {
+            // RULES.md §3: "months" are calendar months in UTC; the scan's local date only groups its results
+            Records r = Records.male().testosterone("2024-01-01").anastrozole("2024-08-01", 1.0)
+                    .labsUpToDate("2026-05-01").e2("2026-05-01", 27)
+                    .scan(DxaScan.Kind.PROCEDURE, localDate, Instant.parse(instant));
             assertEquals(parse(expected), findings(r));
         }
 

@@ -114,6 +114,12 @@ final class Records {
         return this;
     }
 
+    /** A scan whose local date (as written, with its offset) differs from its UTC instant. */
+    Records scan(DxaScan.Kind kind, String localDate, Instant at) {
+        scans.add(new DxaScan("Procedure/s" + (++n), kind, LocalDate.parse(localDate), at));
+        return this;
+    }
+
     /** Deceased at the start of the day given, or at an unknown time when null (deceasedBoolean). */
     Records deceased(String date) {
         death = new PatientRecord.Death(date == null ? null : day(date));

@@ -44,7 +44,7 @@ public class CdsCatalog {
 
     private static final String USAGE = "Reads the listed prefetch, or whatever is missing from fhirServer with "
             + "fhirAuthorization (read access to the patient's Patient, MedicationStatement, MedicationRequest, "
-            + "Medication, Observation, DiagnosticReport, Procedure and Condition); with neither the call is answered 412. "
+            + "MedicationAdministration, Medication, Observation, DiagnosticReport, Procedure and Condition); with neither the call is answered 412. "
             + "Calls must carry a JWT from a trusted issuer. Decision support only: it never diagnoses or doses.";
 
     private final Map<String, CdsService> byId = new LinkedHashMap<>();
@@ -106,6 +106,8 @@ public class CdsCatalog {
         out.add(PrefetchQuery.read("patient", "Patient"));
         out.add(PrefetchQuery.search("medicationStatements", "MedicationStatement", null));
         out.add(PrefetchQuery.search("medicationRequests", "MedicationRequest", null));
+        // RULES.md §1 counts administrations as exposure too: a course known only from them must read the same here
+        out.add(PrefetchQuery.search("medicationAdministrations", "MedicationAdministration", null));
         for (Map.Entry<String, List<String>> e : OBSERVATION_KEYS.entrySet()) {
             out.add(PrefetchQuery.search(e.getKey(), "Observation", codings(byName, e.getValue())));
             if (e.getKey().equals("dxa")) {

@@ -15,6 +15,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.MedicationAdministration;
 import org.hl7.fhir.r4.model.MedicationStatement;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
@@ -204,7 +205,8 @@ public class PatientDataCollector {
         Set<String> observations = new LinkedHashSet<>();
         for (Resource r : sink.resources) {
             Type med = r instanceof MedicationRequest m ? m.getMedication()
-                    : r instanceof MedicationStatement m ? m.getMedication() : null;
+                    : r instanceof MedicationStatement m ? m.getMedication()
+                    : r instanceof MedicationAdministration m ? m.getMedication() : null;
             if (med instanceof Reference ref) {
                 unresolvedId(index, ref, r, "Medication").ifPresent(medications::add);
             }

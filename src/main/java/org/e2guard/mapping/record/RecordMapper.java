@@ -195,7 +195,7 @@ public final class RecordMapper {
             if (terminology.isSmokingStatus(in)) {
                 return new Meaning(null, null, null, true);
             }
-            return terminology.context(in, code).map(c -> new Meaning(null, null, c, false)).orElse(null);
+            return terminology.contextByCode(in, code).map(c -> new Meaning(null, null, c, false)).orElse(null);
         }
 
         private void observation(Observation o, Instant fallbackTime) {

@@ -189,14 +189,28 @@ public final class Terminology {
         return context(codes.memberships(code), code);
     }
 
+    /** A Condition's context: by code, else (fracture only) by name. */
     public Optional<ContextMatch> context(Set<String> in, CodeableConcept code) {
+        Optional<ContextMatch> byCode = contextByCode(in, code);
+        if (byCode.isPresent()) {
+            return byCode;
+        }
+        if (namesBoneFracture(code)) {
+            return Optional.of(new ContextMatch(ClinicalContext.Kind.FRAGILITY_FRACTURE, label(code)));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Context by code alone, for Observations: the fracture name fallback is for a fracture "on record
+     * (Condition)" (RULES.md §4); an Observation named after fractures is a risk score or a question
+     * ("10-year probability of osteoporotic fracture", "History of fracture": No), not a fracture.
+     */
+    public Optional<ContextMatch> contextByCode(Set<String> in, CodeableConcept code) {
         for (Map.Entry<String, ClinicalContext.Kind> e : CONTEXT) {
             if (in.contains(e.getKey())) {
                 return Optional.of(new ContextMatch(e.getValue(), label(code)));
             }
-        }
-        if (namesBoneFracture(code)) {
-            return Optional.of(new ContextMatch(ClinicalContext.Kind.FRAGILITY_FRACTURE, label(code)));
         }
         return Optional.empty();
     }

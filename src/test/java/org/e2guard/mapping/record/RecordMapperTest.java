@@ -597,6 +597,18 @@ class RecordMapperTest {
             assertEquals(fracture, r.record().context().stream().anyMatch(c -> c.kind() == ClinicalContext.Kind.FRAGILITY_FRACTURE));
         }
 
+        @ParameterizedTest(name = "Observation {0}")
+        @CsvSource({"'10 year probability of major osteoporotic fracture'", "'History of fracture'"})
+        void anObservationNamedAfterFracturesIsNoFracture(String text) {
+            // RULES.md §4: a fragility fracture is on record as a Condition; the name fallback is the Condition's,
+            // and a risk score or a history question answered "No" must not make osteoporosis "severe"
+            Result r = map("""
+                    {"resourceType":"Observation","id":"q","status":"final","subject":{"reference":"Patient/p1"},
+                     "code":{"coding":[{"system":"http://local","code":"Q1","display":"%s"}],"text":"%s"},
+                     "effectiveDateTime":"2026-01-01","valueBoolean":false}""".formatted(text, text));
+            assertTrue(r.record().context().isEmpty());
+        }
+
         @ParameterizedTest(name = "{0} -> {1}")
         @CsvSource({"77176002, true", "449868002, true", "8517006, false", "266919005, false"})
         void smokingStatusObservationsSmokeByTheirValue(String value, boolean smoker) {
