@@ -31,7 +31,7 @@ class BundleEncoderTest {
         di.setId("7c9e6679-7425-40de-944b-e07fc1f90ae7");
         di.setStatus(DetectedIssue.DetectedIssueStatus.PRELIMINARY)
                 .setCode(new CodeableConcept(new Coding("https://e2guard.org/rules", "E2_SUPPRESSED", "Estradiol \"suppressed\"")))
-                .setPatient(new Reference("Patient/p1")).setDetail("Ã©stradiol < 5 pg/mL\n\u2014 **markdown** \\ \u0001");
+                .setPatient(new Reference("Patient/p1")).setDetail("Ã©stradiol < 5 pg/mL\n\u2014 **markdown** \\ end");
         b.addEntry().setFullUrl("urn:uuid:7c9e6679-7425-40de-944b-e07fc1f90ae7").setResource(di);
         Flag flag = new Flag().setStatus(Flag.FlagStatus.ACTIVE).setSubject(new Reference("Patient/p1"));
         flag.setId("Flag/a1");
