@@ -11,6 +11,6 @@ public interface EvaluateConfig {
      * Largest request body any FHIR operation accepts; larger ones get 413. Keep {@code quarkus.http.limits.max-body-size}
      * above it so that the service, not the HTTP layer, answers with an OperationOutcome.
      */
-    @WithDefault("20M")
+    @WithDefault("256M")
     MemorySize maxBodySize();
 }

@@ -121,9 +121,37 @@ public final class FhirInput {
                 "The body is larger than the limit of " + maxBytes + " bytes (e2guard.evaluate.max-body-size)", null);
     }
 
+    /**
+     * The body counted as it is read, for a caller that parses it itself: reading past
+     * {@code maxBytes} throws an IOException that {@link #tooLargeIn} recognises.
+     */
+    public static InputStream limited(InputStream body, long maxBytes) {
+        return new LimitedInputStream(body, maxBytes);
+    }
+
+    /** Whether a parse failed because the body passed the size limit, however the parser wrapped it. */
+    public static boolean tooLargeIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LimitedInputStream.TooLarge) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The body decoded strictly as UTF-8, remembering a refusal that a parser may report as something else. */
+    public static Utf8Reader strictUtf8Reader(InputStream body) {
+        return new Utf8Reader(new InputStreamReader(body, strictUtf8()));
+    }
+
     /** Remembers that the strict decoder refused the bytes, whatever the parser makes of the exception. */
-    static final class Utf8Reader extends java.io.FilterReader {
+    public static final class Utf8Reader extends java.io.FilterReader {
         boolean malformed;
+
+        /** Whether the bytes read so far were not UTF-8. */
+        public boolean malformed() {
+            return malformed;
+        }
 
         Utf8Reader(Reader in) {
             super(in);

@@ -10,11 +10,8 @@ import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirResponses;
 import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
-import org.e2guard.mapping.record.ResourceIndex;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Bundle;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -55,10 +52,9 @@ public class EvaluateResource {
     public Response evaluate(@BeanParam OperationRequest request, InputStream body) {
         FhirFormat out = input.responseFormat(request);
         try {
-            IBaseResource resource = input.resource(request, body);
-            Bundle bundle = OperationInput.bundle(resource);
-            Instant asOf = input.asOf(request, resource).instant();
-            EvaluationService.Report report = evaluation.evaluate(ResourceIndex.of(bundle), asOf, "evaluate");
+            OperationInput.EvaluateBody in = input.evaluateBody(request, body);
+            Instant asOf = input.asOf(request, in.body()).instant();
+            EvaluationService.Report report = evaluation.evaluate(in.index(), asOf, "evaluate");
             return responses.ok(output.build(report.evaluations(), report.notices(), clock.instant()), out, request.pretty());
         } catch (FhirError e) {
             return responses.error(e, out);

@@ -1,7 +1,9 @@
 package org.e2guard.operations;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
@@ -11,6 +13,8 @@ import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirInput;
 import org.e2guard.mapping.record.FhirTime;
+import org.e2guard.mapping.record.ResourceIndex;
+import org.e2guard.mapping.record.SelectiveBundleReader;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -32,11 +36,56 @@ public class OperationInput {
     private final FhirContext ctx;
     private final EvaluateConfig limits;
     private final Clock clock;
+    private final SelectiveBundleReader selective;
+
+    /** Enough of the body to see its resourceType before choosing how to read it. */
+    private static final int HEAD = 8192;
 
     public OperationInput(FhirContext ctx, EvaluateConfig limits, Clock clock) {
         this.ctx = ctx;
         this.limits = limits;
         this.clock = clock;
+        this.selective = new SelectiveBundleReader(ctx);
+    }
+
+    /**
+     * What {@code $evaluate} reads from its body: the resources the rules read, indexed (the
+     * others counted there as ignored), and the body resource for parameters such as asOf.
+     */
+    public record EvaluateBody(ResourceIndex index, IBaseResource body) {
+    }
+
+    /**
+     * The body of {@code $evaluate}, with the same errors as {@link #resource} and {@link #bundle}.
+     * A Bundle is read selectively ({@link SelectiveBundleReader}): only the entries the rules read
+     * are built, so neither time nor memory grows with the claims and encounters of a real record.
+     * Anything else (a Parameters body) is parsed whole.
+     */
+    public EvaluateBody evaluateBody(OperationRequest request, InputStream body) {
+        FhirFormat format = FhirFormat.of(request.contentType);
+        if (format == null) {
+            throw FhirInput.unsupportedMediaType();
+        }
+        long max = maxBytes();
+        FhirInput.checkDeclaredLength(request.contentLength, max);
+        InputStream limited = FhirInput.limited(body, max);
+        byte[] head;
+        try {
+            head = limited.readNBytes(HEAD);
+        } catch (IOException e) {
+            if (FhirInput.tooLargeIn(e)) {
+                throw FhirInput.tooLarge(max);
+            }
+            throw FhirError.invalid("The body could not be read: " + e.getClass().getSimpleName(), null);
+        }
+        InputStream whole = new SequenceInputStream(new ByteArrayInputStream(head), limited);
+        if (SelectiveBundleReader.startsAsBundle(format, new ByteArrayInputStream(head))) {
+            SelectiveBundleReader.Selection read = selective.read(format, whole, max);
+            FhirInput.checkType(read.shell());
+            return new EvaluateBody(read.index(), read.shell());
+        }
+        IBaseResource resource = FhirInput.parse(ctx, format, whole, max);
+        return new EvaluateBody(ResourceIndex.of(bundle(resource)), resource);
     }
 
     /** The evaluation instant, and whether the client asked for it (rather than taking now). */

@@ -1,6 +1,7 @@
 package org.e2guard.bench;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -10,12 +11,13 @@ import java.util.Arrays;
 
 import org.e2guard.evaluation.EvaluationService;
 import org.e2guard.evaluation.RulesConfig;
+import org.e2guard.fhir.BundleEncoder;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirInput;
 import org.e2guard.fhir.FhirSupport;
 import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
-import org.e2guard.mapping.record.ResourceIndex;
+import org.e2guard.mapping.record.SelectiveBundleReader;
 import org.e2guard.mapping.terminology.CodeLists;
 import org.e2guard.mapping.terminology.Terminology;
 import org.e2guard.mapping.terminology.ValueSetLoader;
@@ -27,7 +29,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 
 /**
  * $evaluate in-process against HAPI's parse-only time for the same bundle. "$evaluate" is the
- * whole operation minus HTTP: size-limited parse, grouping, mapping, rules, output Bundle and its
+ * whole operation minus HTTP, as the endpoint runs it: selective read, grouping, mapping, rules, output Bundle and its
  * JSON encoding — the same classes the endpoint calls. Run with {@code bench/evaluate.sh}.
  */
 public final class EvaluateBenchmark {
@@ -92,11 +94,33 @@ public final class EvaluateBenchmark {
                 StandardCharsets.UTF_8));
     }
 
+    /** As the endpoint does it: selective read of the Bundle, rules, the answer streamed ({@link BundleEncoder}). */
     private static String evaluate(FhirContext ctx, EvaluationService service, EvaluationBundle output, byte[] body,
                                    Instant asOf) {
-        Bundle bundle = (Bundle) FhirInput.parse(ctx, FhirFormat.JSON, new ByteArrayInputStream(body), Long.MAX_VALUE);
-        EvaluationService.Report report = service.evaluate(ResourceIndex.of(bundle), asOf, "bench");
-        return FhirFormat.JSON.parser(ctx).encodeResourceToString(output.build(report.evaluations(), report.notices(), asOf));
+        SelectiveBundleReader.Selection in = reader(ctx).read(FhirFormat.JSON,
+                FhirInput.limited(new ByteArrayInputStream(body), Long.MAX_VALUE), Long.MAX_VALUE);
+        EvaluationService.Report report = service.evaluate(in.index(), asOf, "bench");
+        return encode(ctx, output.build(report.evaluations(), report.notices(), asOf));
+    }
+
+    private static SelectiveBundleReader reader;
+
+    /** One reader, as the endpoint holds one. */
+    private static SelectiveBundleReader reader(FhirContext ctx) {
+        if (reader == null) {
+            reader = new SelectiveBundleReader(ctx);
+        }
+        return reader;
+    }
+
+    private static String encode(FhirContext ctx, Bundle answer) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
+        try {
+            new BundleEncoder(ctx).write(answer, FhirFormat.JSON, false, out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Where the time goes, one phase at a time (medians of five runs). */
@@ -105,20 +129,21 @@ public final class EvaluateBenchmark {
         long[][] t = new long[4][5];
         for (int i = 0; i < 5; i++) {
             long t0 = System.nanoTime();
-            Bundle bundle = (Bundle) FhirInput.parse(ctx, FhirFormat.JSON, new ByteArrayInputStream(body), Long.MAX_VALUE);
+            SelectiveBundleReader.Selection in = reader(ctx).read(FhirFormat.JSON,
+                    FhirInput.limited(new ByteArrayInputStream(body), Long.MAX_VALUE), Long.MAX_VALUE);
             long t1 = System.nanoTime();
-            EvaluationService.Report report = service.evaluate(ResourceIndex.of(bundle), asOf, "bench");
+            EvaluationService.Report report = service.evaluate(in.index(), asOf, "bench");
             long t2 = System.nanoTime();
             Bundle out = output.build(report.evaluations(), report.notices(), asOf);
             long t3 = System.nanoTime();
-            FhirFormat.JSON.parser(ctx).encodeResourceToString(out);
+            encode(ctx, out);
             long t4 = System.nanoTime();
             t[0][i] = t1 - t0;
             t[1][i] = t2 - t1;
             t[2][i] = t3 - t2;
             t[3][i] = t4 - t3;
         }
-        String[] names = {"parse (size-limited)", "index+map+rules", "output resources", "JSON encoding"};
+        String[] names = {"selective read", "index+map+rules", "output resources", "JSON encoding"};
         for (int k = 0; k < 4; k++) {
             Arrays.sort(t[k]);
             System.out.printf("  phase %-22s median %.1f ms%n", names[k], t[k][2] / 1e6);

@@ -38,7 +38,7 @@ public final class PatientGrouper {
         Map<String, Patient> patients = new LinkedHashMap<>();
         Map<String, List<Resource>> byPatient = new LinkedHashMap<>();
         List<Notice> notices = new ArrayList<>();
-        Map<String, Integer> unread = new TreeMap<>();
+        Map<String, Integer> unread = new TreeMap<>(index.skipped());
         for (Resource r : index.resources()) {
             if (r instanceof Patient p) {
                 String key = index.refOf(p);

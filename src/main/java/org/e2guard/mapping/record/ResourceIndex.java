@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DomainResource;
@@ -20,6 +21,9 @@ public final class ResourceIndex {
     private final List<Resource> resources = new ArrayList<>();
     private final Map<String, Resource> byKey;
     private final Map<Resource, String> refs;
+    private final Map<String, Integer> skipped = new TreeMap<>();
+    /** 1-based position of the last resource arrived, read or skipped: names one without an id. */
+    private int position;
 
     /** An empty index to {@link #add} resources to as they arrive (prefetch, then fetched pages). */
     public ResourceIndex() {
@@ -49,6 +53,7 @@ public final class ResourceIndex {
 
     public void add(String fullUrl, Resource r) {
         resources.add(r);
+        position++;
         String type = r.fhirType();
         String id = r.getIdElement().getIdPart();
         if (fullUrl != null && !fullUrl.isEmpty()) {
@@ -62,8 +67,23 @@ public final class ResourceIndex {
             byKey.putIfAbsent(type + "/" + id, r);
             refs.put(r, type + "/" + id);
         } else {
-            refs.put(r, type + "/#" + resources.size());
+            refs.put(r, type + "/#" + position);
         }
+    }
+
+    /**
+     * A resource of a type the rules do not read, passed over by a selective reader without
+     * being built: it is counted (and reported as ignored) and keeps its place, so that a
+     * resource without an id is named as it would be had everything been built.
+     */
+    public void skip(String type) {
+        position++;
+        skipped.merge(type, 1, Integer::sum);
+    }
+
+    /** Resources passed over by {@link #skip}, per type, in type order. */
+    public Map<String, Integer> skipped() {
+        return skipped;
     }
 
     public List<Resource> resources() {

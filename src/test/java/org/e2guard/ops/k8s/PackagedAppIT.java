@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import org.e2guard.ops.config.DocumentedSettings;
+import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +38,11 @@ class PackagedAppIT {
     static final ObjectMapper JSON = new ObjectMapper();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    @Test
-    void runsAsTheProdOverlayConfiguresItAndShutsDownGracefully(@TempDir Path dir) throws Exception {
+    /** The packaged service started as the prod overlay's container would run it, on a free loopback port. */
+    record Started(Process app, String base, Manifests prod) {
+    }
+
+    Started start(Path dir) throws Exception {
         assertTrue(Files.exists(APP), "package the application first (mvn verify does)");
         Manifests prod = Manifests.render("k8s/overlays/prod");
         int port = freePort();
@@ -65,10 +69,12 @@ class PackagedAppIT {
             env.put("E2GUARD_EHR_MAIN_BASE_URL", "http://127.0.0.1:" + freePort() + "/fhir");
         }
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port)); // 8080 may be taken on a build machine
-        env.remove("JAVA_MAX_MEM_RATIO"); // read by the image's run-java.sh, not by the JVM
+        // read by the image's run-java.sh, not by the JVM: translated into flags here
+        int ratio = Integer.parseInt(env.remove("JAVA_MAX_MEM_RATIO"));
 
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx460m", "-Dquarkus.http.host=127.0.0.1"));
+                "-Xmx" + memoryLimit(prod) * ratio / 100 / (1024 * 1024) + "m", "-Dquarkus.http.host=127.0.0.1"));
+        command.addAll(imageJvmFlags());
         command.addAll(documentedQuarkusSettings(env.keySet()));
         command.addAll(List.of("-jar", APP.toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
@@ -77,9 +83,78 @@ class PackagedAppIT {
         pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         pb.environment().putAll(env);
         Process app = pb.start();
+        String base = "http://127.0.0.1:" + port;
         try {
-            String base = "http://127.0.0.1:" + port;
             awaitStatus(base + "/q/health/started", 200, Duration.ofSeconds(120), app, dir);
+        } catch (AssertionError | Exception e) {
+            app.destroyForcibly();
+            throw e;
+        }
+        return new Started(app, base, prod);
+    }
+
+    /** The container's memory limit in bytes ("768Mi"). */
+    static long memoryLimit(Manifests prod) {
+        String limit = prod.container().path("resources").path("limits").path("memory").asText();
+        assertTrue(limit.endsWith("Mi") || limit.endsWith("Gi"), "memory limit " + limit);
+        long n = Long.parseLong(limit.substring(0, limit.length() - 2));
+        return n * 1024 * 1024 * (limit.endsWith("Gi") ? 1024 : 1);
+    }
+
+    /** The -XX flags the image gives the JVM (Dockerfile.jvm, JAVA_OPTS_APPEND). */
+    static List<String> imageJvmFlags() throws IOException {
+        String dockerfile = Files.readString(Path.of("src/main/docker/Dockerfile.jvm"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("ENV JAVA_OPTS_APPEND=\"([^\"]*)\"").matcher(dockerfile);
+        assertTrue(m.find(), "JAVA_OPTS_APPEND in Dockerfile.jvm");
+        List<String> flags = Stream.of(m.group(1).split("\\s+")).filter(f -> f.startsWith("-XX:")).toList();
+        assertTrue(flags.stream().anyMatch(f -> f.startsWith("-XX:MaxMetaspaceSize=")), "metaspace bounded: " + flags);
+        assertTrue(flags.stream().anyMatch(f -> f.startsWith("-XX:MaxDirectMemorySize=")), "direct memory bounded: " + flags);
+        return flags;
+    }
+
+    /**
+     * A whole patient's record of about 60 MB (more than Synthea's largest, 55 MB) posted to the
+     * service under the prod overlay's memory limit, translated into the JVM flags the image
+     * would use: evaluated, and the process's peak resident memory stays under the pod's limit.
+     * The record is generated here (claims, explanations of benefit, encounters, as Synthea
+     * writes them) since running Synthea would take minutes.
+     */
+    @Test
+    void aWholeRecordIsEvaluatedWithinTheProdMemoryLimit(@TempDir Path dir) throws Exception {
+        Started s = start(dir);
+        try {
+            Path body = dir.resolve("record.json");
+            LargeRecord.write(body, 60_000_000);
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(s.base() + "/fhir/$evaluate?asOf=" + LargeRecord.goldenCase().asOf()))
+                    .timeout(Duration.ofMinutes(5)).header("Authorization", "Bearer it-key")
+                    .header("Content-Type", "application/fhir+json")
+                    .POST(HttpRequest.BodyPublishers.ofFile(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("Claim resource(s) ignored"), "skipped types listed");
+            // the golden case's findings, unchanged by the padding
+            LargeRecord.goldenCase().assertFindings(GoldenCases.findingsOf(JSON.readTree(answer.body())));
+            long peak = peakRss(s.app().pid());
+            assertTrue(peak < memoryLimit(s.prod()), "peak RSS " + peak / (1024 * 1024) + " MiB under the pod limit of "
+                    + memoryLimit(s.prod()) / (1024 * 1024) + " MiB");
+            assertTrue(s.app().isAlive(), "still running");
+        } finally {
+            s.app().destroyForcibly();
+        }
+    }
+
+    static long peakRss(long pid) throws IOException {
+        String hwm = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmHWM:"))
+                .findFirst().orElseThrow();
+        return Long.parseLong(hwm.replaceAll("[^0-9]", "")) * 1024;
+    }
+
+    @Test
+    void runsAsTheProdOverlayConfiguresItAndShutsDownGracefully(@TempDir Path dir) throws Exception {
+        Started s = start(dir);
+        Process app = s.app();
+        Manifests prod = s.prod();
+        try {
+            String base = s.base();
             assertEquals(200, get(base + "/q/health/ready", Map.of()).statusCode(), "ready");
             assertEquals(200, get(base + "/q/health/live", Map.of()).statusCode(), "live");
             HttpResponse<String> metadata = get(base + "/fhir/metadata", Map.of("X-Request-Id", "it-42"));
