@@ -1,0 +1,130 @@
+package org.e2guard.evaluation;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.e2guard.engine.Finding;
+import org.e2guard.engine.RuleMode;
+import org.e2guard.engine.RuleModes;
+import org.e2guard.engine.Severity;
+import org.e2guard.platform.db.Jdbc;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * Rule governance statistics (issue 13): findings raised, evaluations, cards shown and CDS feedback
+ * outcomes, added to PostgreSQL's daily aggregates by UPSERT and to Prometheus counters. What is
+ * recorded is rule, severity, door, mode, outcome and reason codes, and counts: never a patient,
+ * card or resource id, value or free text, so the statistics can be shown to anyone who may see
+ * how the rules behave.
+ *
+ * <p>Statistics are best effort: a database failure is logged and the clinical answer still goes
+ * out, since a missing count is better than a missing card.
+ */
+@ApplicationScoped
+public class RuleStatistics {
+    private static final Logger LOG = Logger.getLogger(RuleStatistics.class);
+
+    /** A finding as the statistics see it: its rule code and severity code only. */
+    public record Shown(String rule, String severity) {
+    }
+
+    private static final String EVALUATED = """
+            INSERT INTO evaluations_daily (day, door, patients, with_high) VALUES (?, ?, 1, ?)
+            ON CONFLICT (day, door) DO UPDATE SET patients = evaluations_daily.patients + EXCLUDED.patients,
+                with_high = evaluations_daily.with_high + EXCLUDED.with_high""";
+    private static final String FOUND = """
+            INSERT INTO rule_stats_daily (day, rule, severity, door, mode, findings, cards) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (day, rule, severity, door, mode) DO UPDATE SET
+                findings = rule_stats_daily.findings + EXCLUDED.findings, cards = rule_stats_daily.cards + EXCLUDED.cards""";
+    private static final String FEEDBACK = """
+            INSERT INTO rule_feedback_daily (day, rule, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
+            ON CONFLICT (day, rule, outcome, reason) DO UPDATE SET n = rule_feedback_daily.n + EXCLUDED.n""";
+
+    private final Jdbc db;
+    private final MeterRegistry metrics;
+    private final Clock clock;
+    private final RuleModes modes;
+
+    @Inject
+    public RuleStatistics(Jdbc db, MeterRegistry metrics, Clock clock, RulesConfig rules) {
+        this.db = db;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.modes = rules.modes();
+    }
+
+    /** Counters without the daily tables: for the command line and benchmarks, which run without a database. */
+    public static RuleStatistics metricsOnly(MeterRegistry metrics, RulesConfig rules) {
+        return new RuleStatistics(null, metrics, Clock.systemUTC(), rules);
+    }
+
+    /** One patient evaluated through {@code door}, with the findings that were not turned off. */
+    void evaluated(String door, List<Finding> findings) {
+        metrics.counter("e2guard.evaluations", "door", door).increment();
+        boolean high = false;
+        List<Object[]> rows = new ArrayList<>(findings.size());
+        LocalDate day = today();
+        for (Finding f : findings) {
+            String mode = modes.of(f.rule()).code();
+            metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door,
+                    "mode", mode).increment();
+            rows.add(new Object[] {day, f.rule().code(), f.severity().code(), door, mode, 1L, 0L});
+            high |= f.severity() == Severity.HIGH;
+        }
+        boolean withHigh = high;
+        store(() -> db.inTransaction(h -> {
+            h.update(EVALUATED, day, door, withHigh ? 1L : 0L);
+            h.batch(FOUND, rows);
+            return null;
+        }));
+    }
+
+    /** Cards shown through {@code door}: one count per finding a card stands for (only active rules reach a card). */
+    public void cardsShown(String door, List<Shown> findings) {
+        List<Object[]> rows = new ArrayList<>(findings.size());
+        LocalDate day = today();
+        for (Shown s : findings) {
+            metrics.counter("e2guard.cards.shown", "rule", s.rule(), "severity", s.severity(), "door", door,
+                    "mode", RuleMode.ACTIVE.code()).increment();
+            rows.add(new Object[] {day, s.rule(), s.severity(), door, RuleMode.ACTIVE.code(), 0L, 1L});
+        }
+        store(() -> db.batch(FOUND, rows));
+    }
+
+    /**
+     * One stored feedback item, inside the caller's transaction so that an item is counted exactly
+     * when it is stored.
+     *
+     * @param rules  the rule codes of the card, or empty when the card is no longer remembered
+     * @param reason the override reason code, or null
+     */
+    public static void feedback(Jdbc.Handle h, Instant at, List<String> rules, String outcome, String reason) {
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        for (String rule : rules.isEmpty() ? List.of("unknown") : rules) {
+            h.update(FEEDBACK, day, rule, outcome, reason == null ? "" : reason);
+        }
+    }
+
+    private LocalDate today() {
+        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    }
+
+    private void store(Runnable write) {
+        if (db == null) {
+            return;
+        }
+        try {
+            write.run();
+        } catch (Jdbc.DbException e) {
+            LOG.warnf("rule statistics not stored: SQLState %s", e.sqlState());
+        }
+    }
+}
