@@ -6,8 +6,12 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import org.e2guard.engine.Finding;
+import org.e2guard.engine.Rule;
+import org.e2guard.mapping.output.RuleCounts;
 import org.e2guard.engine.RuleMode;
 import org.e2guard.engine.RuleModes;
 import org.e2guard.engine.Severity;
@@ -110,6 +114,66 @@ public class RuleStatistics {
         LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
         for (String rule : rules.isEmpty() ? List.of("unknown") : rules) {
             h.update(FEEDBACK, day, rule, outcome, reason == null ? "" : reason);
+        }
+    }
+
+    /** The outcome stratum of the cards shown (beside CDS feedback's accepted and overridden). */
+    public static final String CARD_SHOWN = "card-shown";
+
+    private record FindingRow(String rule, String severity, String door, String mode, long findings, long cards) {
+    }
+
+    private record FeedbackRow(String rule, String outcome, String reason, long n) {
+    }
+
+    /**
+     * The statistics of the days {@code from} to {@code to} (inclusive, UTC): findings per rule
+     * stratified by severity, door and mode; card events and override reasons as further strata.
+     */
+    public RuleCounts counts(LocalDate from, LocalDate to) {
+        RuleCounts counts = new RuleCounts();
+        List<FindingRow> found = new ArrayList<>();
+        List<FeedbackRow> feedback = new ArrayList<>();
+        db.withConnection(h -> {
+            h.one("SELECT coalesce(sum(patients), 0), coalesce(sum(with_high), 0) FROM evaluations_daily"
+                    + " WHERE day BETWEEN ? AND ?", rs -> counts.addEvaluated(rs.getLong(1), rs.getLong(2)), from, to);
+            found.addAll(h.list("SELECT rule, severity, door, mode, sum(findings), sum(cards) FROM rule_stats_daily"
+                    + " WHERE day BETWEEN ? AND ? GROUP BY rule, severity, door, mode ORDER BY rule, severity, door, mode",
+                    rs -> new FindingRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                            rs.getLong(6)), from, to));
+            feedback.addAll(h.list("SELECT rule, outcome, reason, sum(n) FROM rule_feedback_daily"
+                    + " WHERE day BETWEEN ? AND ? GROUP BY rule, outcome, reason ORDER BY rule, outcome, reason",
+                    rs -> new FeedbackRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)), from, to));
+            return null;
+        });
+        for (FindingRow r : found) {
+            rule(r.rule()).ifPresent(rule -> {
+                if (r.findings() > 0) {
+                    counts.addFindings(rule, r.findings(), Map.of(RuleCounts.SEVERITY, r.severity(), RuleCounts.DOOR, r.door(),
+                            RuleCounts.MODE, r.mode()));
+                }
+                if (r.cards() > 0) {
+                    counts.addStratum(rule, RuleCounts.OUTCOME, CARD_SHOWN, r.cards());
+                }
+            });
+        }
+        for (FeedbackRow r : feedback) {
+            rule(r.rule()).ifPresent(rule -> {
+                counts.addStratum(rule, RuleCounts.OUTCOME, r.outcome(), r.n());
+                if (!r.reason().isEmpty()) {
+                    counts.addStratum(rule, RuleCounts.OVERRIDE_REASON, r.reason(), r.n());
+                }
+            });
+        }
+        return counts;
+    }
+
+    /** A stored rule code; feedback of a card no longer remembered is stored as 'unknown' and has no rule. */
+    private static Optional<Rule> rule(String code) {
+        try {
+            return Optional.of(Rule.byCode(code));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
