@@ -52,6 +52,9 @@ public class RuleStatistics {
             INSERT INTO rule_feedback_daily (day, rule, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
             ON CONFLICT (day, rule, outcome, reason) DO UPDATE SET n = rule_feedback_daily.n + EXCLUDED.n""";
 
+    private static final java.util.Comparator<Object[]> ROW_ORDER = java.util.Comparator
+            .comparing((Object[] r) -> (String) r[1]).thenComparing(r -> (String) r[2]).thenComparing(r -> (String) r[4]);
+
     private final Jdbc db;
     private final MeterRegistry metrics;
     private final Clock clock;
@@ -84,6 +87,8 @@ public class RuleStatistics {
             high |= f.severity() == Severity.HIGH;
         }
         boolean withHigh = high;
+        // rows locked in one order by every transaction: concurrent evaluations wait, never deadlock
+        rows.sort(ROW_ORDER);
         store(() -> db.inTransaction(h -> {
             h.update(EVALUATED, day, door, withHigh ? 1L : 0L);
             h.batch(FOUND, rows);
@@ -100,6 +105,7 @@ public class RuleStatistics {
                     "mode", RuleMode.ACTIVE.code()).increment();
             rows.add(new Object[] {day, s.rule(), s.severity(), door, RuleMode.ACTIVE.code(), 0L, 1L});
         }
+        rows.sort(ROW_ORDER);
         store(() -> db.batch(FOUND, rows));
     }
 
