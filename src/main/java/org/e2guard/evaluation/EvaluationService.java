@@ -75,11 +75,15 @@ public class EvaluationService {
         PatientGrouper.Grouped grouped = PatientGrouper.group(index);
         List<Notice> notices = new ArrayList<>(grouped.notices());
         List<Evaluation> evaluations = new ArrayList<>(grouped.groups().size());
+        List<List<Finding>> counted = new ArrayList<>(grouped.groups().size());
         for (PatientGroup group : grouped.groups()) {
-            Evaluation e = evaluate(group, index, asOf, null, door);
+            Evaluation e = run(group, index, asOf, null, door);
             notices.addAll(e.notices());
             evaluations.add(e);
+            counted.add(e.findings());
         }
+        // one statistics write for the whole input: a Bundle of many patients costs one transaction
+        statistics.evaluated(door, counted);
         return new Report(evaluations, notices);
     }
 
@@ -102,11 +106,18 @@ public class EvaluationService {
 
     /** Evaluates one patient, optionally with a draft order under review (rule O1). */
     public Evaluation evaluate(PatientGroup group, ResourceIndex index, Instant asOf, DraftOrder order, String door) {
+        Evaluation e = run(group, index, asOf, order, door);
+        statistics.evaluated(door, List.of(e.findings()));
+        return e;
+    }
+
+    /** One patient's evaluation with the rules turned off dropped, not yet counted in the statistics. */
+    private Evaluation run(PatientGroup group, ResourceIndex index, Instant asOf, DraftOrder order, String door) {
         RecordMapper.Mapped mapped = mapper.map(group, index);
         Evaluation e = engine.evaluate(mapped.record(), asOf, order);
         // the engine evaluates every rule; a rule turned off is dropped here, before anyone sees or counts it
         List<Finding> kept = e.findings().stream().filter(f -> modes.of(f.rule()) != RuleMode.OFF).toList();
-        count(e, kept, door);
+        log(e, kept, door);
         if (mapped.notices().isEmpty() && kept.size() == e.findings().size()) {
             return e;
         }
@@ -115,7 +126,7 @@ public class EvaluationService {
         return new Evaluation(e.patientRef(), e.asOf(), e.rulesetVersion(), kept, all);
     }
 
-    private void count(Evaluation e, List<Finding> kept, String door) {
+    private void log(Evaluation e, List<Finding> kept, String door) {
         // rule codes and counts only: never the patient reference, values or summaries
         if (LOG.isDebugEnabled()) {
             LOG.debugf("evaluated one patient via %s: %d finding(s) %s, %d notice(s)", door, kept.size(),
@@ -123,6 +134,5 @@ public class EvaluationService {
                             .toList(),
                     e.notices().size());
         }
-        statistics.evaluated(door, kept);
     }
 }

@@ -41,7 +41,7 @@ public class RuleStatistics {
     }
 
     private static final String EVALUATED = """
-            INSERT INTO evaluations_daily (day, door, patients, with_high) VALUES (?, ?, 1, ?)
+            INSERT INTO evaluations_daily (day, door, patients, with_high) VALUES (?, ?, ?, ?)
             ON CONFLICT (day, door) DO UPDATE SET patients = evaluations_daily.patients + EXCLUDED.patients,
                 with_high = evaluations_daily.with_high + EXCLUDED.with_high""";
     private static final String FOUND = """
@@ -52,8 +52,9 @@ public class RuleStatistics {
             INSERT INTO rule_feedback_daily (day, rule, outcome, reason, n) VALUES (?, ?, ?, ?, 1)
             ON CONFLICT (day, rule, outcome, reason) DO UPDATE SET n = rule_feedback_daily.n + EXCLUDED.n""";
 
-    private static final java.util.Comparator<Object[]> ROW_ORDER = java.util.Comparator
-            .comparing((Object[] r) -> (String) r[1]).thenComparing(r -> (String) r[2]).thenComparing(r -> (String) r[4]);
+    /** Rule, severity, mode: the order rows are upserted in. */
+    private static final java.util.Comparator<List<String>> ROW_ORDER = java.util.Comparator
+            .comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)).thenComparing(k -> k.get(2));
 
     private final Jdbc db;
     private final MeterRegistry metrics;
@@ -73,24 +74,36 @@ public class RuleStatistics {
         return new RuleStatistics(null, metrics, Clock.systemUTC(), rules);
     }
 
-    /** One patient evaluated through {@code door}, with the findings that were not turned off. */
-    void evaluated(String door, List<Finding> findings) {
-        metrics.counter("e2guard.evaluations", "door", door).increment();
-        boolean high = false;
-        List<Object[]> rows = new ArrayList<>(findings.size());
-        LocalDate day = today();
-        for (Finding f : findings) {
-            String mode = modes.of(f.rule()).code();
-            metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door,
-                    "mode", mode).increment();
-            rows.add(new Object[] {day, f.rule().code(), f.severity().code(), door, mode, 1L, 0L});
-            high |= f.severity() == Severity.HIGH;
+    /**
+     * Patients evaluated through {@code door}, each with the findings that were not turned off:
+     * counters per finding, and one transaction adding the input's totals to the daily rows.
+     */
+    void evaluated(String door, List<List<Finding>> patients) {
+        metrics.counter("e2guard.evaluations", "door", door).increment(patients.size());
+        long withHigh = 0;
+        Map<List<String>, Long> found = new java.util.TreeMap<>(ROW_ORDER);
+        for (List<Finding> findings : patients) {
+            boolean high = false;
+            for (Finding f : findings) {
+                String mode = modes.of(f.rule()).code();
+                metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door,
+                        "mode", mode).increment();
+                found.merge(List.of(f.rule().code(), f.severity().code(), mode), 1L, Long::sum);
+                high |= f.severity() == Severity.HIGH;
+            }
+            withHigh += high ? 1 : 0;
         }
-        boolean withHigh = high;
-        // rows locked in one order by every transaction: concurrent evaluations wait, never deadlock
-        rows.sort(ROW_ORDER);
+        if (patients.isEmpty()) {
+            return;
+        }
+        LocalDate day = today();
+        long evaluated = patients.size();
+        long high = withHigh;
+        // rows in one lock order (the sorted map) in every transaction: concurrent evaluations wait, never deadlock
+        List<Object[]> rows = found.entrySet().stream().map(e -> new Object[] {day, e.getKey().get(0), e.getKey().get(1), door,
+                e.getKey().get(2), e.getValue(), 0L}).toList();
         store(() -> db.inTransaction(h -> {
-            h.update(EVALUATED, day, door, withHigh ? 1L : 0L);
+            h.update(EVALUATED, day, door, evaluated, high);
             h.batch(FOUND, rows);
             return null;
         }));
@@ -98,14 +111,15 @@ public class RuleStatistics {
 
     /** Cards shown through {@code door}: one count per finding a card stands for (only active rules reach a card). */
     public void cardsShown(String door, List<Shown> findings) {
-        List<Object[]> rows = new ArrayList<>(findings.size());
-        LocalDate day = today();
+        Map<List<String>, Long> shown = new java.util.TreeMap<>(ROW_ORDER);
         for (Shown s : findings) {
             metrics.counter("e2guard.cards.shown", "rule", s.rule(), "severity", s.severity(), "door", door,
                     "mode", RuleMode.ACTIVE.code()).increment();
-            rows.add(new Object[] {day, s.rule(), s.severity(), door, RuleMode.ACTIVE.code(), 0L, 1L});
+            shown.merge(List.of(s.rule(), s.severity(), RuleMode.ACTIVE.code()), 1L, Long::sum);
         }
-        rows.sort(ROW_ORDER);
+        LocalDate day = today();
+        List<Object[]> rows = shown.entrySet().stream().map(e -> new Object[] {day, e.getKey().get(0), e.getKey().get(1), door,
+                e.getKey().get(2), 0L, e.getValue()}).toList();
         store(() -> db.batch(FOUND, rows));
     }
 
