@@ -8,6 +8,8 @@ import org.e2guard.engine.Engine;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Notice;
+import org.e2guard.engine.RuleMode;
+import org.e2guard.engine.RuleModes;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
 import org.e2guard.mapping.record.RecordMapper;
@@ -19,6 +21,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * The one path every door takes: FHIR resources to per-patient timelines to findings. The
@@ -42,12 +45,25 @@ public class EvaluationService {
 
     private final Engine engine;
     private final RecordMapper mapper;
-    private final MeterRegistry metrics;
+    private final RuleModes modes;
+    private final RuleStatistics statistics;
 
+    /** Without a database (the population command line, benchmarks): counts go to {@code metrics} only. */
     public EvaluationService(RulesConfig rules, Terminology terminology, MeterRegistry metrics) {
+        this(rules, terminology, RuleStatistics.metricsOnly(metrics, rules));
+    }
+
+    @Inject
+    public EvaluationService(RulesConfig rules, Terminology terminology, RuleStatistics statistics) {
         this.engine = new Engine(rules.toParameters());
         this.mapper = new RecordMapper(terminology);
-        this.metrics = metrics;
+        this.modes = rules.modes();
+        this.statistics = statistics;
+    }
+
+    /** Every rule's deployment mode, as the doors apply it to what they show and write. */
+    public RuleModes modes() {
+        return modes;
     }
 
     public RecordMapper mapper() {
@@ -59,11 +75,15 @@ public class EvaluationService {
         PatientGrouper.Grouped grouped = PatientGrouper.group(index);
         List<Notice> notices = new ArrayList<>(grouped.notices());
         List<Evaluation> evaluations = new ArrayList<>(grouped.groups().size());
+        List<List<Finding>> counted = new ArrayList<>(grouped.groups().size());
         for (PatientGroup group : grouped.groups()) {
-            Evaluation e = evaluate(group, index, asOf, null, door);
+            Evaluation e = run(group, index, asOf, null, door);
             notices.addAll(e.notices());
             evaluations.add(e);
+            counted.add(e.findings());
         }
+        // one statistics write for the whole input: a Bundle of many patients costs one transaction
+        statistics.evaluated(door, counted);
         return new Report(evaluations, notices);
     }
 
@@ -86,28 +106,33 @@ public class EvaluationService {
 
     /** Evaluates one patient, optionally with a draft order under review (rule O1). */
     public Evaluation evaluate(PatientGroup group, ResourceIndex index, Instant asOf, DraftOrder order, String door) {
+        Evaluation e = run(group, index, asOf, order, door);
+        statistics.evaluated(door, List.of(e.findings()));
+        return e;
+    }
+
+    /** One patient's evaluation with the rules turned off dropped, not yet counted in the statistics. */
+    private Evaluation run(PatientGroup group, ResourceIndex index, Instant asOf, DraftOrder order, String door) {
         RecordMapper.Mapped mapped = mapper.map(group, index);
         Evaluation e = engine.evaluate(mapped.record(), asOf, order);
-        count(e, door);
-        if (mapped.notices().isEmpty()) {
+        // the engine evaluates every rule; a rule turned off is dropped here, before anyone sees or counts it
+        List<Finding> kept = e.findings().stream().filter(f -> modes.of(f.rule()) != RuleMode.OFF).toList();
+        log(e, kept, door);
+        if (mapped.notices().isEmpty() && kept.size() == e.findings().size()) {
             return e;
         }
         List<Notice> all = new ArrayList<>(mapped.notices());
         all.addAll(e.notices());
-        return new Evaluation(e.patientRef(), e.asOf(), e.rulesetVersion(), e.findings(), all);
+        return new Evaluation(e.patientRef(), e.asOf(), e.rulesetVersion(), kept, all);
     }
 
-    private void count(Evaluation e, String door) {
+    private void log(Evaluation e, List<Finding> kept, String door) {
         // rule codes and counts only: never the patient reference, values or summaries
         if (LOG.isDebugEnabled()) {
-            LOG.debugf("evaluated one patient via %s: %d finding(s) %s, %d notice(s)", door, e.findings().size(),
-                    e.findings().stream().map(f -> f.rule().code() + "/" + f.severity().code()).toList(),
+            LOG.debugf("evaluated one patient via %s: %d finding(s) %s, %d notice(s)", door, kept.size(),
+                    kept.stream().map(f -> f.rule().code() + "/" + f.severity().code() + "/" + modes.of(f.rule()).code())
+                            .toList(),
                     e.notices().size());
-        }
-        metrics.counter("e2guard.evaluations", "door", door).increment();
-        for (Finding f : e.findings()) {
-            metrics.counter("e2guard.findings", "rule", f.rule().code(), "severity", f.severity().code(), "door", door)
-                    .increment();
         }
     }
 }

@@ -1,5 +1,11 @@
 package org.e2guard.evaluation;
 
+import java.util.EnumMap;
+import java.util.Map;
+
+import org.e2guard.engine.Rule;
+import org.e2guard.engine.RuleMode;
+import org.e2guard.engine.RuleModes;
 import org.e2guard.engine.RuleParameters;
 
 import io.smallrye.config.ConfigMapping;
@@ -139,6 +145,59 @@ public interface RulesConfig {
         /** A run that ended at most this many days ago still counts ("recently completed"). */
         @WithDefault("90")
         int recentlyCompletedDays();
+    }
+
+    // Each rule's mode (e2guard.rules.e1.mode = active | silent | off): deployment policy, see RuleMode.
+    Mode e1();
+
+    Mode e2();
+
+    Mode e3();
+
+    Mode e4();
+
+    Mode b1();
+
+    Mode b2();
+
+    Mode b3();
+
+    Mode m1();
+
+    Mode m2();
+
+    Mode m3();
+
+    Mode m4();
+
+    Mode d1();
+
+    Mode o1();
+
+    /** A rule's deployment setting. */
+    interface Mode {
+        /** active: cards and write-back; silent: counted and returned tagged, never shown or written; off: dropped. */
+        @WithDefault("active")
+        RuleMode mode();
+    }
+
+    /** Every rule's mode, by rule. */
+    default RuleModes modes() {
+        Map<Rule, RuleMode> out = new EnumMap<>(Rule.class);
+        out.put(Rule.E1, e1().mode());
+        out.put(Rule.E2, e2().mode());
+        out.put(Rule.E3, e3().mode());
+        out.put(Rule.E4, e4().mode());
+        out.put(Rule.B1, b1().mode());
+        out.put(Rule.B2, b2().mode());
+        out.put(Rule.B3, b3().mode());
+        out.put(Rule.M1, m1().mode());
+        out.put(Rule.M2, m2().mode());
+        out.put(Rule.M3, m3().mode());
+        out.put(Rule.M4, m4().mode());
+        out.put(Rule.D1, d1().mode());
+        out.put(Rule.O1, o1().mode());
+        return new RuleModes(out);
     }
 
     default RuleParameters toParameters() {

@@ -42,7 +42,7 @@ public class EvaluateResource {
 
     @Inject
     void init(@ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-        output = new EvaluationBundle(new FindingResources(version));
+        output = new EvaluationBundle(new FindingResources(version, evaluation.modes()));
     }
 
     @POST

@@ -19,6 +19,7 @@ import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
 import org.e2guard.subscription.PatientQueue;
 import org.e2guard.subscription.PatientReevaluation;
+import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.subscription.ResourcePatientIndex;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -55,6 +56,8 @@ public class PatientEvaluateResource {
     @Inject
     PatientReevaluation reevaluation;
     @Inject
+    RulesConfig rules;
+    @Inject
     ResourcePatientIndex index;
     @Inject
     PatientQueue patients;
@@ -69,7 +72,7 @@ public class PatientEvaluateResource {
 
     @Inject
     void init(@ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-        output = new EvaluationBundle(new FindingResources(version));
+        output = new EvaluationBundle(new FindingResources(version, rules.modes()));
     }
 
     @POST

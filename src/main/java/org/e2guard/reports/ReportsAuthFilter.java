@@ -35,7 +35,10 @@ public class ReportsAuthFilter {
             return null;
         }
         if ("GET".equals(request.getMethod())) {
-            return Response.seeOther(URI.create("/reports/login?next=" + java.net.URLEncoder.encode(path,
+            // back to the same page after signing in, its query (a report's period) included
+            String query = request.getUriInfo().getRequestUri().getRawQuery();
+            String back = query == null ? path : path + "?" + query;
+            return Response.seeOther(URI.create("/reports/login?next=" + java.net.URLEncoder.encode(back,
                     java.nio.charset.StandardCharsets.UTF_8))).build();
         }
         return Response.status(401).type(MediaType.TEXT_PLAIN).entity("Authentication required").build();

@@ -1,12 +1,16 @@
 package org.e2guard.reports;
 
 import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.e2guard.evaluation.RuleStatistics;
+import org.e2guard.fhir.FhirError;
+import org.e2guard.ops.admin.RuleReportAdminResource;
 import org.e2guard.population.PatientChart;
 import org.e2guard.population.PopulationJobs;
 import org.e2guard.population.PopulationJson;
@@ -43,6 +47,10 @@ public class ReportsResource {
     ApiKeys keys;
     @Inject
     ReportSessions sessions;
+    @Inject
+    RuleStatistics statistics;
+    @Inject
+    Clock clock;
 
     @GET
     @Path("login")
@@ -69,7 +77,23 @@ public class ReportsResource {
     public String index() {
         return new Html().page("Reports", false).el("h1", "", "e2guard reports")
                 .el("p", "", "Signed in. A population dry run's report is at /reports/population/{id}; its address is also in the"
-                        + " dry run's manifest (extension.report).").end();
+                        + " dry run's manifest (extension.report).")
+                .raw("<p><a href=\"/reports/rules\">Rule statistics</a>: live firing and override rates of the last 14 days.</p>").end();
+    }
+
+    @GET
+    @Path("rules")
+    @Produces(MediaType.TEXT_HTML)
+    public Response rules(@QueryParam("from") String from, @QueryParam("to") String to) throws JsonProcessingException {
+        RuleReportAdminResource.Period p;
+        try {
+            p = RuleReportAdminResource.period(from, to, clock);
+        } catch (FhirError e) {
+            return Response.status(400).type(MediaType.TEXT_HTML).entity(new Html().page("Bad period", false)
+                    .el("h1", "", "Cannot show that period").el("p", "role=\"alert\"", e.getMessage()).end()).build();
+        }
+        return Response.ok(RulesPage.render(p.from().toString(), p.to().toString(), statistics.counts(p.from(), p.to())))
+                .header("Cache-Control", "no-store").build();
     }
 
     @GET

@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
+import org.e2guard.engine.RuleMode;
+import org.e2guard.engine.RuleModes;
 import org.e2guard.mapping.output.Canonical;
 import org.e2guard.mapping.output.FindingResources;
 import org.e2guard.timeline.PatientRecord;
@@ -48,12 +50,23 @@ public final class WritebackPlanner {
     /** The R5 DetectedIssue.status, carried in R4 as a cross-version extension on the status element. */
     public static final String R5_STATUS_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-DetectedIssue.status";
 
+    /** A rule put into silent or off mode: what it had written resolves (issue 13, as RULES.md §6 for a cleared finding). */
+    public static final String MITIGATION_SILENCED = "rule-silenced";
+    public static final String MITIGATION_TURNED_OFF = "rule-turned-off";
+
     private final FindingResources resources;
     private final FhirContext ctx;
+    private final RuleModes modes;
 
     public WritebackPlanner(FindingResources resources, FhirContext ctx) {
+        this(resources, ctx, RuleModes.ALL_ACTIVE);
+    }
+
+    /** @param modes the deployment's rule modes: only active rules are written */
+    public WritebackPlanner(FindingResources resources, FhirContext ctx, RuleModes modes) {
         this.resources = resources;
         this.ctx = ctx;
+        this.modes = modes;
     }
 
     /**
@@ -73,7 +86,9 @@ public final class WritebackPlanner {
         List<PlannedWrite> out = new ArrayList<>();
         List<String> issueRefs = new ArrayList<>();
         Set<String> firing = new HashSet<>();
-        for (Finding f : evaluation.findings()) {
+        // a silent rule's finding never reaches the EHR; one it had written resolves below
+        List<Finding> shown = evaluation.findings().stream().filter(modes::active).toList();
+        for (Finding f : shown) {
             String key = FindingResources.issueKey(patientRef, f.rule());
             firing.add(key);
             issueRefs.add("DetectedIssue/" + key);
@@ -91,22 +106,31 @@ public final class WritebackPlanner {
                 DetectedIssue di = ctx.newJsonParser().parseResource(DetectedIssue.class, s.body());
                 Rule rule = s.rule() == null ? null : Rule.byCode(s.rule());
                 PatientRecord r = record.get();
+                RuleMode mode = rule == null ? RuleMode.ACTIVE : modes.of(rule);
                 Coding why = r != null && r.deceasedBy(now)
                         ? new Coding(MITIGATION_SYSTEM, MITIGATION_DECEASED, "Patient deceased")
-                        : new Coding(MITIGATION_SYSTEM, MITIGATION_CODE, "Resolved on re-evaluation");
-                resolve(di, why, rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, r, now), now);
+                        : switch (mode) {
+                            case SILENT -> new Coding(MITIGATION_SYSTEM, MITIGATION_SILENCED, "Rule turned silent");
+                            case OFF -> new Coding(MITIGATION_SYSTEM, MITIGATION_TURNED_OFF, "Rule turned off");
+                            case ACTIVE -> new Coding(MITIGATION_SYSTEM, MITIGATION_CODE, "Resolved on re-evaluation");
+                        };
+                String text = mode != RuleMode.ACTIVE && (r == null || !r.deceasedBy(now))
+                        ? "Rule " + rule.id() + " was turned " + mode.code() + " in this deployment; e2guard no longer reports it ("
+                                + now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")."
+                        : rule == null ? "No longer fires on re-evaluation at " + now + "." : ResolutionText.of(rule, r, now);
+                resolve(di, why, text, now);
                 out.add(new PlannedWrite("DetectedIssue", Canonical.DETECTED_ISSUE_ID_SYSTEM, s.identifier(), s.rule(),
                         WrittenState.RESOLVED, ContentHash.sha256("resolved|" + s.hash()), s.firstIdentified(), di));
             }
         }
         String flagKey = FindingResources.flagKey(patientRef);
-        if (!evaluation.findings().isEmpty()) {
-            Flag flag = resources.flag(patientRef, evaluation.findings(), issueRefs, asOf);
+        if (!shown.isEmpty()) {
+            Flag flag = resources.flag(patientRef, shown, issueRefs, asOf);
             String hash = ContentHash.of(flag, ctx);
             if (flagState == null || !flagState.active() || !flagState.hash().equals(hash)) {
                 Instant since = flagState != null && flagState.active() ? flagState.firstIdentified() : asOf;
                 out.add(new PlannedWrite("Flag", Canonical.FLAG_ID_SYSTEM, flagKey, null, WrittenState.ACTIVE, hash, since,
-                        resources.flag(patientRef, evaluation.findings(), issueRefs, since)));
+                        resources.flag(patientRef, shown, issueRefs, since)));
             }
         } else if (flagState != null && flagState.active()) {
             Flag flag = ctx.newJsonParser().parseResource(Flag.class, flagState.body());

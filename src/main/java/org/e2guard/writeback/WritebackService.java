@@ -12,6 +12,7 @@ import org.e2guard.ehr.Ehr;
 import org.e2guard.ehr.EhrException;
 import org.e2guard.ehr.EhrLocks;
 import org.e2guard.engine.Evaluation;
+import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.mapping.output.Canonical;
 import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
@@ -57,14 +58,14 @@ public class WritebackService {
     /** The EHRs' Device ids, as recorded in the database (read once per EHR and replica). */
     private final Map<String, String> devices = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public WritebackService(WritebackStore store, EhrLocks locks, FhirContext ctx, Clock clock,
+    public WritebackService(WritebackStore store, EhrLocks locks, FhirContext ctx, Clock clock, RulesConfig rules,
                             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.store = store;
         this.locks = locks;
         this.ctx = ctx;
         this.clock = clock;
         this.resources = new FindingResources(version);
-        this.planner = new WritebackPlanner(resources, ctx);
+        this.planner = new WritebackPlanner(resources, ctx, rules.modes());
     }
 
     /** What one write-back did. */

@@ -22,6 +22,7 @@ import org.e2guard.cds.service.PatientDataCollector;
 import org.e2guard.cds.service.SuggestionResources;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.evaluation.EvaluationService;
+import org.e2guard.evaluation.RuleStatistics;
 import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.fhir.FhirSupport;
 import org.e2guard.mapping.record.PatientGroup;
@@ -120,10 +121,11 @@ public final class CdsHookBenchmark {
         HookCallParser parser = new HookCallParser(ctx, cds, clock);
         PatientDataCollector collector = new PatientDataCollector(parser, new FhirServerReader(ctx, cds, clock),
                 terminology, clock);
-        EvaluationService evaluation = new EvaluationService(rules, terminology, new SimpleMeterRegistry());
+        RuleStatistics statistics = RuleStatistics.metricsOnly(new SimpleMeterRegistry(), rules);
+        EvaluationService evaluation = new EvaluationService(rules, terminology, statistics);
         CardFactory cards = new CardFactory(new SuggestionResources(ctx), rules, cds);
         IssuedCards issued = new IssuedCards(cds);
-        HookService hooks = new HookService(parser, collector, evaluation, cards, issued, terminology);
+        HookService hooks = new HookService(parser, collector, evaluation, cards, issued, terminology, statistics);
         CdsService service = new CdsCatalog(valueSets).service("e2guard-patient-view").orElseThrow();
         ObjectMapper json = new ObjectMapper();
 

@@ -13,6 +13,8 @@ import org.e2guard.engine.Engine;
 import org.e2guard.engine.Evaluation;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
+import org.e2guard.engine.RuleMode;
+import org.e2guard.engine.RuleModes;
 import org.e2guard.engine.Severity;
 import org.e2guard.engine.Source;
 import org.e2guard.fhir.FhirSupport;
@@ -84,6 +86,25 @@ class WritebackPlannerTest {
         DetectedIssue di = (DetectedIssue) again.get(0).resource();
         assertEquals(T0, di.getIdentifiedDateTimeType().getValue().toInstant());
         assertEquals("high", di.getSeverity().toCode());
+    }
+
+    @Test
+    void aRuleTurnedOffResolvesWhatItWroteWithTheTurnedOffMitigation_andASilentOneWritesNothing() {
+        List<PlannedWrite> first = planner.plan(evaluation(T0, e1(Severity.MODERATE, 14, T0)), () -> null, List.of(), T0, T0);
+        Instant later = T0.plus(1, ChronoUnit.DAYS);
+        // an off rule's finding never reaches the planner: EvaluationService drops it
+        WritebackPlanner off = new WritebackPlanner(new FindingResources("test"), CTX,
+                new RuleModes(java.util.Map.of(Rule.E1, RuleMode.OFF)));
+        List<PlannedWrite> resolved = off.plan(evaluation(later), () -> null, written(List.of(), first), later, later);
+        assertEquals(List.of("DetectedIssue", "Flag"), resolved.stream().map(PlannedWrite::resourceType).toList());
+        DetectedIssue di = (DetectedIssue) resolved.get(0).resource();
+        assertEquals(WritebackPlanner.MITIGATION_TURNED_OFF, di.getMitigationFirstRep().getAction().getCodingFirstRep().getCode());
+        assertTrue(di.getMitigationFirstRep().getAction().getText().startsWith("Rule E1 was turned off"));
+
+        WritebackPlanner silent = new WritebackPlanner(new FindingResources("test"), CTX,
+                new RuleModes(java.util.Map.of(Rule.E1, RuleMode.SILENT)));
+        assertEquals(List.of(), silent.plan(evaluation(T0, e1(Severity.MODERATE, 14, T0)), () -> null, List.of(), T0, T0),
+                "a silent rule's finding is never written");
     }
 
     @Test

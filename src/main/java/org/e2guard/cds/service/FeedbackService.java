@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.e2guard.cds.api.Coding;
 import org.e2guard.cds.api.FeedbackRequest;
 import org.e2guard.cds.security.VerifiedClient;
+import org.e2guard.evaluation.RuleStatistics;
 import org.e2guard.fhir.FhirError;
 import org.e2guard.platform.db.Jdbc;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -62,6 +63,7 @@ public class FeedbackService {
     public int receive(CdsService service, byte[] body, VerifiedClient client) {
         List<Item> items = parse(body);
         List<String> outcomes;
+        List<String[]> counted = new ArrayList<>();
         try {
             // all items or none: a failure half-way leaves nothing stored, so the EHR can simply re-send
             outcomes = db.inTransaction(h -> {
@@ -72,17 +74,24 @@ public class FeedbackService {
                             : f.acceptedSuggestions().stream().map(FeedbackRequest.AcceptedSuggestion::id).toList();
                     Coding reason = f.overrideReason() == null ? null : f.overrideReason().reason();
                     String card = f.card().toLowerCase();
+                    String rules = issued.recall(card).map(IssuedCards.Memo::rules).orElse(null);
                     int n = h.update(INSERT, service.id(), card, f.outcome(), Jdbc.textArray(accepted),
                             reason == null ? null : reason.system(),
                             reason == null ? null : reason.code(),
                             reason == null ? null : reason.display(),
                             f.overrideReason() == null ? null : f.overrideReason().userComment(),
                             item.at(),
-                            issued.recall(card).map(IssuedCards.Memo::rules).orElse(null),
+                            rules,
                             client == null ? null : client.issuer(),
                             client == null ? null : client.tenant());
                     if (n == 1) {
                         inserted.add(f.outcome());
+                        // the rule statistics take rule, outcome and reason code only: no card id, comment or client
+                        List<String> ruleCodes = rules == null || rules.isEmpty() ? List.of() : List.of(rules.split(","));
+                        RuleStatistics.feedback(h, item.at(), ruleCodes, f.outcome(),
+                                reason == null || !CardFactory.OVERRIDE_REASON_SYSTEM.equals(reason.system()) ? null
+                                        : reason.code());
+                        ruleCodes.forEach(r -> counted.add(new String[] {r, f.outcome()}));
                     }
                 }
                 return inserted;
@@ -94,6 +103,9 @@ public class FeedbackService {
         }
         for (String outcome : outcomes) {
             metrics.counter("e2guard.cds.feedback", "service", service.id(), "outcome", outcome).increment();
+        }
+        for (String[] ruleOutcome : counted) {
+            metrics.counter("e2guard.rule.feedback", "rule", ruleOutcome[0], "outcome", ruleOutcome[1]).increment();
         }
         int stored = outcomes.size();
         LOG.debugf("stored %d of %d feedback items for %s", stored, items.size(), service.id());

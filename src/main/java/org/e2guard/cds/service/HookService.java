@@ -3,12 +3,15 @@ package org.e2guard.cds.service;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import org.e2guard.cds.api.Card;
 import org.e2guard.cds.api.CdsResponse;
 import org.e2guard.engine.Evaluation;
+import org.e2guard.engine.Finding;
+import org.e2guard.evaluation.RuleStatistics;
 import org.e2guard.evaluation.EvaluationService;
 import org.e2guard.mapping.record.PatientGroup;
 import org.e2guard.mapping.record.PatientGrouper;
@@ -41,9 +44,11 @@ public class HookService {
     private final CardFactory cards;
     private final IssuedCards issued;
     private final Terminology terminology;
+    private final RuleStatistics statistics;
 
     public HookService(HookCallParser parser, PatientDataCollector collector, EvaluationService evaluation,
-                       CardFactory cards, IssuedCards issued, Terminology terminology) {
+                       CardFactory cards, IssuedCards issued, Terminology terminology, RuleStatistics statistics) {
+        this.statistics = statistics;
         this.parser = parser;
         this.collector = collector;
         this.evaluation = evaluation;
@@ -84,9 +89,37 @@ public class HookService {
                 reviewed.add(new CardFactory.Reviewed(e, order.get(), draft, record));
             }
         }
-        List<Card> out = cards.cards(call, reviewed, drafted(call));
+        List<Card> out = cards.cards(call, reviewed.stream().map(this::shownOnly).toList(), drafted(call));
         issued.remember(service.id(), out);
+        statistics.cardsShown(DOOR, shown(out));
         return new CdsResponse(out);
+    }
+
+    /** Only active rules become cards: a silent rule's finding is evaluated and counted, never shown. */
+    private CardFactory.Reviewed shownOnly(CardFactory.Reviewed r) {
+        Evaluation e = r.evaluation();
+        List<Finding> active = e.findings().stream().filter(evaluation.modes()::active).toList();
+        if (active.size() == e.findings().size()) {
+            return r;
+        }
+        return new CardFactory.Reviewed(new Evaluation(e.patientRef(), e.asOf(), e.rulesetVersion(), active, e.notices()),
+                r.order(), r.draft(), r.record());
+    }
+
+    /** The findings the cards stand for, as rule and severity codes. */
+    @SuppressWarnings("unchecked")
+    private static List<RuleStatistics.Shown> shown(List<Card> out) {
+        List<RuleStatistics.Shown> shown = new ArrayList<>();
+        for (Card c : out) {
+            Object findings = c.extension() == null ? null : c.extension().get(CardFactory.EXT_FINDINGS);
+            if (findings instanceof List<?> list) {
+                for (Object f : list) {
+                    Map<String, String> m = (Map<String, String>) f;
+                    shown.add(new RuleStatistics.Shown(m.get("rule"), m.get("severity")));
+                }
+            }
+        }
+        return shown;
     }
 
     /**

@@ -6,6 +6,8 @@ public final class Canonical {
     public static final String RULE_SYSTEM = BASE + "/CodeSystem/rule";
     public static final String ACTION_SYSTEM = BASE + "/CodeSystem/recommended-action";
     public static final String FLAG_SYSTEM = BASE + "/CodeSystem/flag";
+    /** meta.tag codes of returned findings ({@code silent}). */
+    public static final String FINDING_TAG_SYSTEM = BASE + "/CodeSystem/finding-tag";
     public static final String DETECTED_ISSUE_ID_SYSTEM = BASE + "/sid/detected-issue";
     public static final String FLAG_ID_SYSTEM = BASE + "/sid/flag";
     public static final String DEVICE_ID_SYSTEM = BASE + "/sid/device";

@@ -39,14 +39,19 @@ public final class EvaluationBundle {
         List<Resource> asserted = new ArrayList<>();
         for (Evaluation e : evaluations) {
             List<String> issueRefs = new ArrayList<>();
+            List<Finding> flagged = new ArrayList<>();
             for (Finding f : e.findings()) {
                 DetectedIssue di = resources.detectedIssue(f, e.asOf());
                 add(bundle, di);
                 asserted.add(di);
-                issueRefs.add("DetectedIssue/" + di.getIdPart());
+                // the Flag is what the EHR would show: a silent finding is returned, tagged, but not flagged
+                if (!resources.silent(f)) {
+                    flagged.add(f);
+                    issueRefs.add("DetectedIssue/" + di.getIdPart());
+                }
             }
-            if (!e.findings().isEmpty()) {
-                Flag flag = resources.flag(e.patientRef(), e.findings(), issueRefs, e.asOf());
+            if (!flagged.isEmpty()) {
+                Flag flag = resources.flag(e.patientRef(), flagged, issueRefs, e.asOf());
                 add(bundle, flag);
                 asserted.add(flag);
             }

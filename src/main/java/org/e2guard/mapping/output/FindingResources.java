@@ -12,6 +12,7 @@ import org.e2guard.engine.Action;
 import org.e2guard.engine.Engine;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
+import org.e2guard.engine.RuleModes;
 import org.e2guard.engine.Source;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -36,10 +37,25 @@ public final class FindingResources {
     public static final String DEVICE_REF = "Device/" + DEVICE_ID;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
+    /** The meta.tag code of a finding whose rule is silent in this deployment. */
+    public static final String TAG_SILENT = "silent";
+
     private final String softwareVersion;
+    private final RuleModes modes;
 
     public FindingResources(String softwareVersion) {
+        this(softwareVersion, RuleModes.ALL_ACTIVE);
+    }
+
+    /** @param modes the deployment's rule modes: a silent rule's DetectedIssue is tagged {@value #TAG_SILENT} */
+    public FindingResources(String softwareVersion, RuleModes modes) {
         this.softwareVersion = softwareVersion;
+        this.modes = modes;
+    }
+
+    /** Whether the finding's rule is silent in this deployment (returned tagged, never shown or written). */
+    public boolean silent(Finding f) {
+        return modes.silent(f);
     }
 
     /** Deterministic identifier value for a patient's finding of a rule. */
@@ -61,6 +77,9 @@ public final class FindingResources {
         String key = issueKey(f.patientRef(), f.rule());
         di.setId(key);
         di.getMeta().addProfile(Canonical.PROFILE_DETECTED_ISSUE);
+        if (modes.silent(f)) {
+            di.getMeta().addTag(Canonical.FINDING_TAG_SYSTEM, TAG_SILENT, "Silent rule: not shown, not written");
+        }
         di.addIdentifier(new Identifier().setSystem(Canonical.DETECTED_ISSUE_ID_SYSTEM).setValue(key));
         di.setStatus(DetectedIssue.DetectedIssueStatus.FINAL);
         di.setCode(code(f.rule()));

@@ -60,6 +60,11 @@ public final class RuleCounts {
     }
 
     public static final String SEVERITY = "severity";
+    public static final String DOOR = "door";
+    public static final String MODE = "mode";
+    /** Card events of a rule: card-shown, accepted, overridden. */
+    public static final String OUTCOME = "outcome";
+    public static final String OVERRIDE_REASON = "override-reason";
 
     private long evaluated;
     private long population;
@@ -92,6 +97,29 @@ public final class RuleCounts {
         if (high) {
             withHigh++;
         }
+        return this;
+    }
+
+    /**
+     * Adds live evaluations (the rule statistics): there the rates are per 1,000 evaluations, so
+     * every evaluated patient is in the population.
+     */
+    public RuleCounts addEvaluated(long n, long withHighSeverity) {
+        evaluated += n;
+        population += n;
+        withHigh += withHighSeverity;
+        return this;
+    }
+
+    /** Adds {@code n} findings of a rule, each counted once in every stratifier of {@code dimensions}. */
+    public RuleCounts addFindings(Rule rule, long n, Map<String, String> dimensions) {
+        rules.get(rule).add(n, dimensions);
+        return this;
+    }
+
+    /** Adds {@code n} to one stratum of a rule without counting findings (cards shown, feedback outcomes). */
+    public RuleCounts addStratum(Rule rule, String stratifier, String value, long n) {
+        rules.get(rule).strataAdd(stratifier, value, n);
         return this;
     }
 

@@ -43,8 +43,20 @@ public final class RuleMeasureReport {
     private RuleMeasureReport() {
     }
 
+    /** The unit of the rates of a population dry run. */
+    public static final String PER_1000_ON_AI = "per 1,000 patients on an aromatase inhibitor";
+    /** The unit of the rates of the live rule statistics. */
+    public static final String PER_1000_EVALUATED = "per 1,000 patients evaluated";
+    /** The setting of the live rule statistics' report. */
+    public static final String LIVE = "live";
+
     /** @param setting the name of the rule setting the counts were taken under ("baseline", a what-if column) */
     public static MeasureReport build(RuleCounts counts, String setting, Date start, Date end) {
+        return build(counts, setting, start, end, PER_1000_ON_AI);
+    }
+
+    /** @param per what the rates are per, as their unit's text ({@link #PER_1000_ON_AI}, {@link #PER_1000_EVALUATED}) */
+    public static MeasureReport build(RuleCounts counts, String setting, Date start, Date end, String per) {
         MeasureReport mr = new MeasureReport();
         mr.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
         mr.setType(MeasureReport.MeasureReportType.SUMMARY);
@@ -59,7 +71,7 @@ public final class RuleMeasureReport {
             g.setId(rule.code());
             g.setCode(FindingResources.code(rule));
             populations(g.getPopulation(), counts, c.patients());
-            g.setMeasureScore(per1000(counts, c.patients()));
+            g.setMeasureScore(per1000(counts, c.patients(), per));
             c.strata().forEach((stratifier, values) -> {
                 MeasureReportGroupStratifierComponent s = g.addStratifier();
                 s.addCode().setText(stratifier);
@@ -67,7 +79,7 @@ public final class RuleMeasureReport {
                     StratifierGroupComponent stratum = s.addStratum();
                     stratum.getValue().setText(value);
                     stratum.addPopulation().setCode(population("numerator")).setCount(Math.toIntExact(n));
-                    stratum.setMeasureScore(per1000(counts, n));
+                    stratum.setMeasureScore(per1000(counts, n, per));
                 });
             });
         }
@@ -175,8 +187,8 @@ public final class RuleMeasureReport {
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("no " + code + " population"));
     }
 
-    private static Quantity per1000(RuleCounts counts, long n) {
-        return new Quantity().setValue(round(counts.per1000(n))).setUnit("per 1,000 patients on an aromatase inhibitor")
+    private static Quantity per1000(RuleCounts counts, long n, String per) {
+        return new Quantity().setValue(round(counts.per1000(n))).setUnit(per)
                 .setSystem(UCUM).setCode("/10*3");
     }
 

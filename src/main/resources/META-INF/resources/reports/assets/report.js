@@ -42,6 +42,25 @@
     });
   }
 
+  // live rule statistics: overridden as a percentage of the CDS feedback per rule (null: no feedback, no bar)
+  function drawOverrides() {
+    var c = chart('chart-overrides');
+    if (!c) { return; }
+    c.setOption({
+      aria: { enabled: true, decal: { show: true } },
+      animation: false,
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      grid: { left: 200, right: 40, top: 20, bottom: 30 },
+      xAxis: { type: 'value', name: 'overridden, % of feedback', nameLocation: 'middle', nameGap: 24, max: 100 },
+      yAxis: { type: 'category', data: data.rules.slice().reverse() },
+      series: [{
+        name: 'override rate', type: 'bar', itemStyle: { color: PALETTE.line },
+        label: { show: true, position: 'right', formatter: function (p) { return p.value == null ? '' : fmt(p.value) + ' %'; } },
+        data: data.overrides.slice().reverse()
+      }]
+    });
+  }
+
   function drawWhatIf() {
     var c = chart('chart-whatif');
     if (!c) { return; }
@@ -113,6 +132,7 @@
   }
 
   drawRates();
+  drawOverrides();
   drawWhatIf();
   document.querySelectorAll('details.patient').forEach(function (d) {
     var drawn = false;
