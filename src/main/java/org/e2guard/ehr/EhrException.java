@@ -79,13 +79,18 @@ public class EhrException extends RuntimeException {
         }
         if (t instanceof BaseServerResponseException e) {
             int s = e.getStatusCode();
-            Reason r = s >= 500 || s == 408 || s == 429 ? Reason.UNAVAILABLE
-                    : s == 401 || s == 403 ? Reason.AUTH
-                    : s == 404 || s == 410 ? Reason.NOT_FOUND
-                    : Reason.REJECTED;
+            Reason r = forStatus(s);
             return new EhrException(r, s, "EHR answered HTTP " + s + " (" + r.tag() + ")", shorten(e.getMessage()));
         }
         return new EhrException(Reason.INTERNAL, 0, "internal failure (" + t.getClass().getName() + ")", shorten(t.getMessage()));
+    }
+
+    /** What an EHR's HTTP error status means for e2guard (also for the entries of a batch answer). */
+    public static Reason forStatus(int s) {
+        return s >= 500 || s == 408 || s == 429 ? Reason.UNAVAILABLE
+                : s == 401 || s == 403 ? Reason.AUTH
+                : s == 404 || s == 410 ? Reason.NOT_FOUND
+                : Reason.REJECTED;
     }
 
     private static String shorten(String s) {

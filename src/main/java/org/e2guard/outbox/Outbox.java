@@ -22,7 +22,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>Several replicas share the table safely: a worker claims one due row with
  * {@code FOR UPDATE SKIP LOCKED} and sets a lease; nobody else claims it while the lease runs, and
- * an expired lease (a replica died mid-work) makes it claimable again. Rows coalesce on
+ * an expired lease (a replica died mid-work) makes it claimable again. The lease is short (seconds)
+ * and a live replica renews it while the row runs ({@link #renewLeases}), so a long row is never
+ * taken from a working replica and a dead replica's rows come back within one lease. Rows coalesce on
  * {@code (ehr, kind, key)}: enqueueing work that is already queued updates the row (and its
  * version) instead of adding one.
  */
@@ -94,11 +96,17 @@ public class Outbox {
                 owner, now.plus(config.lease()), now, now, now, Jdbc.textArray(excludedEhrs));
     }
 
-    /** Keeps the claim of a long-running row (a catch-up sync over many pages). */
-    public void extendLease(OutboxJob job) {
+    /**
+     * The heartbeat: every row this owner holds gets a full lease from now. Rows it completed,
+     * failed or released hold no lease any more, and a row whose lease ran out and that another
+     * replica claimed has another owner, so neither is touched.
+     *
+     * @return how many leases were renewed
+     */
+    public int renewLeases(String owner) {
         Instant now = clock.instant();
-        db.update("UPDATE ehr_outbox SET lease_until = ? WHERE id = ? AND lease_owner = ?",
-                now.plus(config.lease()), job.id(), job.owner());
+        return db.update("UPDATE ehr_outbox SET lease_until = ? WHERE lease_owner = ? AND lease_until IS NOT NULL",
+                now.plus(config.lease()), owner);
     }
 
     /**

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.e2guard.ehr.Ehr;
@@ -24,7 +27,8 @@ import jakarta.enterprise.inject.Instance;
 /**
  * The threads that work the outbox. Each loops: claim the most overdue row (skipping EHRs whose
  * breaker is open), run its handler, complete or fail it. New work wakes idle workers at once;
- * otherwise they look again every {@code e2guard.writeback.poll-interval}.
+ * otherwise they look again every {@code e2guard.writeback.poll-interval}. A heartbeat renews the
+ * leases of the rows they run every third of {@code e2guard.writeback.lease}.
  */
 @ApplicationScoped
 public class OutboxWorkers {
@@ -40,6 +44,7 @@ public class OutboxWorkers {
     private final Object signal = new Object();
     private final AtomicLong wakeups = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
+    private ScheduledExecutorService heartbeat;
     private volatile boolean running;
 
     public OutboxWorkers(Outbox outbox, EhrRegistry ehrs, WritebackConfig config, MeterRegistry metrics,
@@ -74,12 +79,35 @@ public class OutboxWorkers {
             threads.add(t);
             t.start();
         }
+        long every = Math.max(1, config.lease().toMillis() / 3);
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "e2guard-outbox-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Renews the leases of the rows this replica runs. A database hiccup costs one beat, not the
+     * heartbeat: the next one tries again well before the lease runs out.
+     */
+    public void heartbeat() {
+        try {
+            outbox.renewLeases(owner);
+        } catch (RuntimeException ex) {
+            LOG.warnf("outbox heartbeat: %s", ex.getMessage());
+        }
     }
 
     /** Stops the workers after their current row; queued work stays in the database. */
     public synchronized void stop() {
         running = false;
         wake();
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+            heartbeat = null;
+        }
         for (Thread t : threads) {
             try {
                 t.join(30_000);

@@ -9,8 +9,12 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "e2guard.writeback")
 public interface WritebackConfig {
 
-    /** Worker threads per replica that run outbox work (0: this replica only accepts and queues). */
-    @WithDefault("2")
+    /**
+     * Worker threads per replica that run outbox work (0: this replica only accepts and queues).
+     * Each runs one patient at a time, so this is how many requests e2guard keeps in flight towards
+     * the EHRs: size it to what the EHR takes (docs/PERFORMANCE.md, "EHR round trip").
+     */
+    @WithDefault("8")
     int workers();
 
     /** How long an idle worker waits before looking for due work again (new work wakes it at once). */
@@ -18,10 +22,11 @@ public interface WritebackConfig {
     Duration pollInterval();
 
     /**
-     * How long a claimed row belongs to one worker. A replica that dies mid-work loses its claim
-     * after this, and another replica retries the row.
+     * How long a claimed row belongs to one worker without a heartbeat. The replica renews the
+     * leases of the rows it runs every third of this, so a row may run longer; a replica that dies
+     * mid-work stops renewing, and another replica retries its rows once this has passed.
      */
-    @WithDefault("2m")
+    @WithDefault("15s")
     Duration lease();
 
     /** Attempts before a row becomes a dead letter (listed and retried under /admin/outbox). */

@@ -96,7 +96,6 @@ public class CatchUpSync implements JobHandler {
                 query = query.where(new TokenClientParam("code").exactly().codings(chunk.toArray(Coding[]::new)));
             }
             List<Resource> changed = PatientContextFetcher.all(ehr, query);
-            outbox.extendLease(job);
             index.record(ehr.name(), changed);
             for (Resource r : changed) {
                 if (!r.fhirType().equals(type)) {

@@ -2,6 +2,7 @@ package org.e2guard.writeback;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +19,13 @@ import org.e2guard.mapping.output.EvaluationBundle;
 import org.e2guard.mapping.output.FindingResources;
 import org.e2guard.timeline.PatientRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DetectedIssue;
 import org.hl7.fhir.r4.model.Device;
 import org.hl7.fhir.r4.model.Flag;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -33,16 +34,19 @@ import org.jboss.logging.Logger;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.gclient.TokenClientParam;
+import ca.uhn.fhir.util.UrlUtil;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Writes a patient's findings to an EHR: exactly the difference from what was last written
- * ({@link WritebackPlanner}), each resource by a conditional update on its deterministic
- * identifier ({@code PUT DetectedIssue?identifier=system|value}), so a repeated or concurrent
- * write updates instead of duplicating. e2guard's Device is created once per EHR (conditional
- * create on its identifier) and every reference is rewritten to the EHR's ids. Each write gets a
- * Provenance naming the Device as author. The last-written state is recorded after each
- * successful write, so a failure half-way resumes where it stopped.
+ * ({@link WritebackPlanner}), in one {@code transaction} per patient, each resource by a
+ * conditional update on its deterministic identifier ({@code PUT DetectedIssue?identifier=system|value}),
+ * so a repeated or concurrent write updates instead of duplicating. e2guard's Device is created
+ * once per EHR (conditional create on its identifier) and every reference is rewritten to the
+ * EHR's ids. Each new version gets a Provenance naming the Device as author, in a second
+ * transaction (it names the version the first one produced). Two requests per patient, whatever
+ * the number of findings. The last-written state is recorded once both succeeded; a failure in
+ * between is retried as a whole and is idempotent (see {@link #provenances}).
  */
 @ApplicationScoped
 public class WritebackService {
@@ -81,13 +85,21 @@ public class WritebackService {
             return new Result(0, 0, true);
         }
         Map<String, WrittenState> byIdentifier = new HashMap<>();
-        written.forEach(s -> byIdentifier.put(s.resourceType() + "|" + s.identifier(), s));
+        written.forEach(s -> byIdentifier.put(key(s.resourceType(), s.identifier()), s));
         String deviceId = ensureDevice(ehr);
+        List<Bundle.BundleEntryComponent> results = transaction(ehr, writes(deviceId, plan, byIdentifier));
+        List<Written> done = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            PlannedWrite w = plan.get(i);
+            done.add(written(ehr, w, byIdentifier.get(key(w.resourceType(), w.identifier())), results.get(i)));
+        }
+        provenances(ehr, deviceId, done);
+        Instant writtenAt = clock.instant();
         int resolved = 0;
-        for (PlannedWrite w : plan) {
-            WrittenState previous = byIdentifier.get(w.resourceType() + "|" + w.identifier());
-            WrittenState state = write(ehr, deviceId, patientId, w, previous, byIdentifier);
-            byIdentifier.put(w.resourceType() + "|" + w.identifier(), state);
+        for (Written d : done) {
+            PlannedWrite w = d.write();
+            store.save(ehr.name(), new WrittenState(w.resourceType(), w.identifier(), patientId, w.rule(), w.status(), w.hash(),
+                    d.ehrId(), d.version(), w.firstIdentified(), ctx.newJsonParser().encodeResourceToString(w.resource()), writtenAt));
             if (WrittenState.RESOLVED.equals(w.status())) {
                 resolved++;
             }
@@ -95,16 +107,42 @@ public class WritebackService {
         return new Result(plan.size(), resolved, false);
     }
 
-    private WrittenState write(Ehr ehr, String deviceId, String patientId, PlannedWrite w, WrittenState previous,
-                               Map<String, WrittenState> byIdentifier) {
-        Resource r = w.resource().copy();
-        rewriteReferences(r, deviceId, byIdentifier);
-        r.setId(previous != null && previous.ehrId() != null ? w.resourceType() + "/" + previous.ehrId() : null);
-        MethodOutcome outcome;
+    /** One planned write as the EHR took it: its id, version, and whether it needs a Provenance. */
+    private record Written(PlannedWrite write, String ehrId, String version, boolean created, boolean newVersion) {
+    }
+
+    private static String key(String resourceType, String identifier) {
+        return resourceType + "|" + identifier;
+    }
+
+    /**
+     * The patient's writes as one {@code transaction}: each a conditional update on its identifier
+     * (a retried transaction updates the same resources instead of duplicating them), the Flag's
+     * references to DetectedIssues written alongside it by their entries' placeholders, which the
+     * EHR resolves to the ids it assigns. All or nothing: a failed transaction leaves the EHR as it was.
+     */
+    private Bundle writes(String deviceId, List<PlannedWrite> plan, Map<String, WrittenState> byIdentifier) {
+        Map<String, String> placeholders = new HashMap<>();
+        plan.forEach(w -> placeholders.put(key(w.resourceType(), w.identifier()), IdType.newRandomUuid().getValue()));
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (PlannedWrite w : plan) {
+            WrittenState previous = byIdentifier.get(key(w.resourceType(), w.identifier()));
+            Resource r = w.resource().copy();
+            rewriteReferences(r, deviceId, byIdentifier, placeholders);
+            r.setId(previous != null && previous.ehrId() != null ? w.resourceType() + "/" + previous.ehrId() : null);
+            tx.addEntry().setFullUrl(placeholders.get(key(w.resourceType(), w.identifier()))).setResource(r).getRequest()
+                    .setMethod(Bundle.HTTPVerb.PUT)
+                    .setUrl(w.resourceType() + "?identifier=" + UrlUtil.escapeUrlParam(w.identifierSystem()) + "|"
+                            + UrlUtil.escapeUrlParam(w.identifier()));
+        }
+        return tx;
+    }
+
+    /** Sends a transaction; the response entries, one per request entry and in its order. */
+    private List<Bundle.BundleEntryComponent> transaction(Ehr ehr, Bundle tx) {
+        Bundle response;
         try {
-            outcome = ehr.client().update().resource(r).conditional()
-                    .where(IDENTIFIER.exactly().systemAndIdentifier(w.identifierSystem(), w.identifier()))
-                    .execute();
+            response = ehr.client().transaction().withBundle(tx).execute();
         } catch (RuntimeException e) {
             EhrException failure = EhrException.of(e);
             if (failure.reason() == EhrException.Reason.REJECTED) {
@@ -114,18 +152,23 @@ public class WritebackService {
             }
             throw failure;
         }
-        IIdType id = outcome.getId();
-        String ehrId = id != null && id.hasIdPart() ? id.getIdPart() : findId(ehr, w);
-        String version = id != null && id.hasVersionIdPart() ? id.getVersionIdPart() : null;
-        boolean created = Boolean.TRUE.equals(outcome.getCreated()) || previous == null || previous.ehrId() == null;
-        boolean newVersion = version == null || previous == null || !version.equals(previous.ehrVersion());
-        if (newVersion) {
-            provenance(ehr, deviceId, w.resourceType(), ehrId, version, created);
+        if (response.getEntry().size() != tx.getEntry().size()) {
+            throw new EhrException(EhrException.Reason.REJECTED, 0, "the EHR answered a transaction of " + tx.getEntry().size()
+                    + " entries with " + response.getEntry().size(), null);
         }
-        WrittenState state = new WrittenState(w.resourceType(), w.identifier(), patientId, w.rule(), w.status(), w.hash(),
-                ehrId, version, w.firstIdentified(), ctx.newJsonParser().encodeResourceToString(w.resource()), clock.instant());
-        store.save(ehr.name(), state);
-        return state;
+        return response.getEntry();
+    }
+
+    private Written written(Ehr ehr, PlannedWrite w, WrittenState previous, Bundle.BundleEntryComponent result) {
+        String location = result.getResponse().getLocation();
+        IdType id = location == null ? null : new IdType(location);
+        String ehrId = id != null && id.hasIdPart() ? id.getIdPart() : findId(ehr, w);
+        String version = id != null && id.hasVersionIdPart() ? id.getVersionIdPart()
+                : result.getResponse().hasEtag() ? result.getResponse().getEtag().replaceAll("^W/\"|\"$", "") : null;
+        boolean created = result.getResponse().getStatus() != null && result.getResponse().getStatus().startsWith("201")
+                || previous == null || previous.ehrId() == null;
+        boolean newVersion = version == null || previous == null || !version.equals(previous.ehrVersion());
+        return new Written(w, ehrId, version, created, newVersion);
     }
 
     /** The EHR's id of a resource by its identifier, for servers that answer a write without a Location. */
@@ -141,7 +184,8 @@ public class WritebackService {
     }
 
     /** e2guard's references to itself and to its DetectedIssues, rewritten to the EHR's ids. */
-    private static void rewriteReferences(Resource r, String deviceId, Map<String, WrittenState> byIdentifier) {
+    private static void rewriteReferences(Resource r, String deviceId, Map<String, WrittenState> byIdentifier,
+                                          Map<String, String> placeholders) {
         String device = "Device/" + deviceId;
         if (r instanceof DetectedIssue di) {
             if (di.hasAuthor()) {
@@ -155,8 +199,13 @@ public class WritebackService {
                 if (!Canonical.EXT_FLAG_DETAIL.equals(ext.getUrl()) || !(ext.getValue() instanceof Reference ref)) {
                     return false;
                 }
-                String key = ref.getReference().substring(ref.getReference().lastIndexOf('/') + 1);
-                WrittenState issue = byIdentifier.get("DetectedIssue|" + key);
+                String key = key("DetectedIssue", ref.getReference().substring(ref.getReference().lastIndexOf('/') + 1));
+                String placeholder = placeholders.get(key);
+                if (placeholder != null) {
+                    ext.setValue(new Reference(placeholder));
+                    return false;
+                }
+                WrittenState issue = byIdentifier.get(key);
                 if (issue == null || issue.ehrId() == null) {
                     return true;
                 }
@@ -166,18 +215,36 @@ public class WritebackService {
         }
     }
 
-    private void provenance(Ehr ehr, String deviceId, String type, String ehrId, String version, boolean created) {
+    /**
+     * A Provenance per new version, naming that version: sent after the writes (their versions are
+     * the EHR's to assign), all in one transaction. A retry after a lost answer finds the resources
+     * unchanged at the versions already recorded and adds no second Provenance for them.
+     */
+    private void provenances(Ehr ehr, String deviceId, List<Written> done) {
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (Written d : done) {
+            if (d.newVersion()) {
+                tx.addEntry().setResource(provenance(deviceId, d)).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+            }
+        }
+        if (tx.hasEntry()) {
+            transaction(ehr, tx);
+        }
+    }
+
+    private Provenance provenance(String deviceId, Written d) {
+        String type = d.write().resourceType();
         Resource target = type.equals("Flag") ? new Flag() : new DetectedIssue();
-        target.setId(ehrId);
+        target.setId(d.ehrId());
         Provenance p = EvaluationBundle.provenance(List.of(target), clock.instant());
         p.setId((String) null);
-        p.getTargetFirstRep().setReference(type + "/" + ehrId + (version == null ? "" : "/_history/" + version));
-        if (!created) {
+        p.getTargetFirstRep().setReference(type + "/" + d.ehrId() + (d.version() == null ? "" : "/_history/" + d.version()));
+        if (!d.created()) {
             p.setActivity(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-DataOperation",
                     "UPDATE", "revise")));
         }
         p.getAgentFirstRep().getWho().setReference("Device/" + deviceId);
-        ehr.client().create().resource(p).execute();
+        return p;
     }
 
     /**

@@ -89,8 +89,9 @@ class EhrRoundTripBenchmark {
         double[] latency = latencies("bench", accepted);
 
         int workers = writeback.workers();
-        double aloneWorkers = alone(ehr, "w", patients, workers);
-        double aloneMany = alone(ehr, "m", patients, MANY);
+        double aloneWorkers = alone(ehr, "w", patients, workers, EhrRoundTripBenchmark::directWrites);
+        double aloneMany = alone(ehr, "m", patients, MANY, EhrRoundTripBenchmark::directWrites);
+        double aloneTransactions = alone(ehr, "t", patients, workers, EhrRoundTripBenchmark::transactionWrites);
 
         // the same reads (e2guard's own fetch code, no queue, evaluation or bookkeeping) and writes
         org.e2guard.ehr.Ehr main = ehrs.find(HapiJpaEhrResource.EHR).orElseThrow();
@@ -118,13 +119,16 @@ class EhrRoundTripBenchmark {
                   per patient, transaction accepted -> Flag written: p50 %.1f s, p95 %.1f s, max %.1f s
                   the EHR alone, same writes (conditional update DetectedIssue and Flag, 2 Provenances):
                     %d threads: %.2f s, %.1f patients/s;  %d threads: %.2f s, %.1f patients/s
+                  the EHR alone, same writes as e2guard sends them (a transaction of both, one of both Provenances):
+                    %d threads: %.2f s, %.1f patients/s
                   the EHR alone, same reads and writes (%d threads, no queue, no evaluation): %.2f s, %.1f patients/s
-                  e2guard end-to-end rate / EHR write rate: %.0f %% (%d threads), %.0f %% (%d threads); / EHR read+write rate: %.0f %%
+                  e2guard end-to-end rate / EHR write rate: %.0f %% (%d threads), %.0f %% (%d threads), %.0f %% (as transactions); / EHR read+write rate: %.0f %%
                 """, patients, workers, patients, FILERS, acceptSeconds, patients / acceptSeconds, e2eSeconds,
                 patients / e2eSeconds, latency[0], latency[1], latency[2], workers, aloneWorkers, patients / aloneWorkers,
-                MANY, aloneMany, patients / aloneMany, workers, readWriteSeconds, patients / readWriteSeconds,
+                MANY, aloneMany, patients / aloneMany, workers, aloneTransactions, patients / aloneTransactions,
+                workers, readWriteSeconds, patients / readWriteSeconds,
                 100 * aloneWorkers / e2eSeconds, workers, 100 * aloneMany / e2eSeconds, MANY,
-                100 * readWriteSeconds / e2eSeconds);
+                100 * aloneTransactions / e2eSeconds, 100 * readWriteSeconds / e2eSeconds);
         System.out.println(report);
         Path out = Path.of("target", "bench", "ehr-roundtrip.txt");
         Files.createDirectories(out.getParent());
@@ -165,13 +169,18 @@ class EhrRoundTripBenchmark {
     }
 
     /** The same writes for the bench patients, under identifiers of their own ({@code run}). */
-    private static double alone(IGenericClient ehr, String run, int n, int threads) throws Exception {
+    /** One patient's writes, under identifiers of a run of their own. */
+    private interface Writes {
+        void write(IGenericClient ehr, String run, String pid);
+    }
+
+    private static double alone(IGenericClient ehr, String run, int n, int threads, Writes writes) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long start = System.nanoTime();
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String pid = "bench" + i;
-            done.add(pool.submit(() -> directWrites(ehr, run, pid)));
+            done.add(pool.submit(() -> writes.write(ehr, run, pid)));
         }
         for (Future<?> f : done) {
             f.get();
@@ -263,6 +272,36 @@ class EhrRoundTripBenchmark {
         var flagOutcome = ehr.update().resource(flag).conditional()
                 .where(identifier.exactly().systemAndIdentifier("urn:bench", run + "-" + pid + "-flag")).execute();
         provenance(ehr, flagOutcome.getId().toUnqualified().getValue());
+    }
+
+    /** The same writes the way e2guard sends them: both resources in one transaction, both Provenances in a second. */
+    private static void transactionWrites(IGenericClient ehr, String run, String pid) {
+        DetectedIssue di = new DetectedIssue();
+        di.addIdentifier().setSystem("urn:bench").setValue(run + "-" + pid + "-di");
+        di.setStatus(DetectedIssue.DetectedIssueStatus.FINAL);
+        di.setPatient(new Reference("Patient/" + pid));
+        di.setDetail("Estradiol 14 pg/mL on anastrozole: below 20 pg/mL.");
+        Flag flag = new Flag();
+        flag.addIdentifier().setSystem("urn:bench").setValue(run + "-" + pid + "-flag");
+        flag.setStatus(Flag.FlagStatus.ACTIVE);
+        flag.setSubject(new Reference("Patient/" + pid));
+        flag.setCode(new org.hl7.fhir.r4.model.CodeableConcept().setText("bench"));
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (Resource r : List.of(di, flag)) {
+            String value = ((r instanceof DetectedIssue d) ? d.getIdentifierFirstRep() : ((Flag) r).getIdentifierFirstRep()).getValue();
+            tx.addEntry().setFullUrl(org.hl7.fhir.r4.model.IdType.newRandomUuid().getValue()).setResource(r).getRequest()
+                    .setMethod(Bundle.HTTPVerb.PUT).setUrl(r.fhirType() + "?identifier=urn:bench|" + value);
+        }
+        Bundle written = ehr.transaction().withBundle(tx).execute();
+        Bundle provenances = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (Bundle.BundleEntryComponent e : written.getEntry()) {
+            Provenance p = new Provenance();
+            p.addTarget(new Reference(e.getResponse().getLocation()));
+            p.setRecorded(new java.util.Date());
+            p.addAgent().setWho(new Reference("Device/bench"));
+            provenances.addEntry().setResource(p).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Provenance");
+        }
+        ehr.transaction().withBundle(provenances).execute();
     }
 
     private static void provenance(IGenericClient ehr, String target) {

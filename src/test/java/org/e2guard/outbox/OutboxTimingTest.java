@@ -78,7 +78,7 @@ class OutboxTimingTest {
         // the replica that lost its lease wakes up: whatever it does, the row stays the new owner's
         outbox.complete(first);
         assertFalse(outbox.fail(first, "late"), "no dead letter and no back-off from a stale owner");
-        outbox.extendLease(first);
+        outbox.renewLeases(first.owner());
         Outbox.Row row = outbox.get(id).orElseThrow(() -> new AssertionError("a stale complete must not delete it"));
         assertEquals(clock.instant().plus(LEASE), row.leaseUntil(), "the new owner's lease, untouched");
         assertEquals(null, row.lastError());
@@ -88,19 +88,42 @@ class OutboxTimingTest {
     }
 
     @Test
-    void extendingTheLeaseKeepsTheRowFromNow() {
-        outbox.enqueue("ehr", Kinds.SYNC, "ehr", null, clock.instant());
+    void theHeartbeatKeepsARunningRowFromNowAndADeadReplicasRowComesBackOneLeaseAfterItsLastBeat() {
+        long id = outbox.enqueue("ehr", Kinds.SYNC, "ehr", null, clock.instant());
         OutboxJob job = claim("replica-a").orElseThrow();
         clock.advance(LEASE.minusSeconds(10));
-        outbox.extendLease(job);
-        Instant renewedAt = clock.instant();
+        assertEquals(1, outbox.renewLeases("replica-a"));
+        Instant lastBeat = clock.instant();
 
         clock.advance(Duration.ofSeconds(20));
         assertTrue(claim("replica-b").isEmpty(), "past the first lease, inside the renewed one");
-        clock.advance(Duration.between(clock.instant(), renewedAt.plus(LEASE)));
-        assertTrue(claim("replica-b").isEmpty(), "the renewed lease ends a full lease after the renewal");
+        // replica-a dies: no more beats
+        clock.advance(Duration.between(clock.instant(), lastBeat.plus(LEASE)));
+        assertTrue(claim("replica-b").isEmpty(), "the renewed lease ends a full lease after the last beat");
         clock.advance(Duration.ofMillis(1));
-        assertTrue(claim("replica-b").isPresent());
+        OutboxJob taken = claim("replica-b").orElseThrow(() -> new AssertionError("free one lease after the last beat"));
+        assertEquals(id, taken.id());
+
+        // a beat from the old owner (it was only stalled) does not take the row back
+        assertEquals(0, outbox.renewLeases(job.owner()));
+        assertEquals(clock.instant().plus(LEASE), outbox.get(id).orElseThrow().leaseUntil());
+    }
+
+    @Test
+    void theHeartbeatRenewsOnlyRowsTheOwnerStillRuns() {
+        outbox.enqueue("ehr", Kinds.PATIENT, "p1", "{}", clock.instant());
+        outbox.enqueue("ehr", Kinds.PATIENT, "p2", "{}", clock.instant());
+        outbox.enqueue("ehr", Kinds.PATIENT, "p3", "{}", clock.instant());
+        OutboxJob done = claim("replica-a").orElseThrow();
+        OutboxJob failed = claim("replica-a").orElseThrow();
+        OutboxJob running = claim("replica-a").orElseThrow();
+        outbox.complete(done);
+        outbox.fail(failed, "EHR down");
+        clock.advance(Duration.ofSeconds(5));
+
+        assertEquals(1, outbox.renewLeases("replica-a"), "only the row still running");
+        assertEquals(clock.instant().plus(LEASE), outbox.get(running.id()).orElseThrow().leaseUntil());
+        assertEquals(null, outbox.get(failed.id()).orElseThrow().leaseUntil(), "a failed row waits for its back-off, unleased");
     }
 
     @Test

@@ -138,6 +138,7 @@ public final class MemoryFhirServer implements AutoCloseable {
             IResourceProvider provider = new StoreProvider(data, ctx, type);
             server.registerProvider(provider);
         }
+        server.registerProvider(new TransactionProvider(data, ctx));
         return server;
     }
 
