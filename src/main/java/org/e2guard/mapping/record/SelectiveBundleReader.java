@@ -77,7 +77,11 @@ public final class SelectiveBundleReader {
             if (FhirInput.tooLargeIn(e)) {
                 throw FhirInput.tooLarge(maxBytes);
             }
-            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            // the client went away or the connection broke mid-body: as FhirInput answers it
+            throw FhirError.invalid("The body could not be read: " + e.getClass().getSimpleName(), null);
         }
     }
 
