@@ -46,7 +46,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * EHR's ids. Each new version gets a Provenance naming the Device as author, in a second
  * transaction (it names the version the first one produced). Two requests per patient, whatever
  * the number of findings. The last-written state is recorded once both succeeded; a failure in
- * between is retried as a whole and is idempotent (see {@link #provenances}).
+ * between is retried as a whole: the conditional updates make the retry update the same resources
+ * (see {@link #provenances} for the Provenances).
  */
 @ApplicationScoped
 public class WritebackService {
@@ -217,8 +218,10 @@ public class WritebackService {
 
     /**
      * A Provenance per new version, naming that version: sent after the writes (their versions are
-     * the EHR's to assign), all in one transaction. A retry after a lost answer finds the resources
-     * unchanged at the versions already recorded and adds no second Provenance for them.
+     * the EHR's to assign), all in one transaction. A version already recorded as written gets no
+     * second Provenance. Provenance has no identifier to make its create conditional, so a crash
+     * after this transaction and before the bookkeeping can leave a second Provenance naming the same
+     * version on retry; the resources themselves are never duplicated.
      */
     private void provenances(Ehr ehr, String deviceId, List<Written> done) {
         Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
