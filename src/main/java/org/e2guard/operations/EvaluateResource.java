@@ -9,8 +9,6 @@ import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirResponses;
 import org.e2guard.mapping.output.EvaluationBundle;
-import org.e2guard.mapping.output.FindingResources;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import jakarta.inject.Inject;
@@ -38,12 +36,8 @@ public class EvaluateResource {
     @Inject
     Clock clock;
 
-    private EvaluationBundle output;
-
     @Inject
-    void init(@ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-        output = new EvaluationBundle(new FindingResources(version, evaluation.modes()));
-    }
+    EvaluationBundle output;
 
     @POST
     @Path("{operation: \\$evaluate|%24evaluate}")

@@ -16,12 +16,9 @@ import org.e2guard.fhir.FhirError;
 import org.e2guard.fhir.FhirFormat;
 import org.e2guard.fhir.FhirResponses;
 import org.e2guard.mapping.output.EvaluationBundle;
-import org.e2guard.mapping.output.FindingResources;
 import org.e2guard.subscription.PatientQueue;
 import org.e2guard.subscription.PatientReevaluation;
-import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.subscription.ResourcePatientIndex;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -56,8 +53,6 @@ public class PatientEvaluateResource {
     @Inject
     PatientReevaluation reevaluation;
     @Inject
-    RulesConfig rules;
-    @Inject
     ResourcePatientIndex index;
     @Inject
     PatientQueue patients;
@@ -68,12 +63,8 @@ public class PatientEvaluateResource {
     @Inject
     Clock clock;
 
-    private EvaluationBundle output;
-
     @Inject
-    void init(@ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-        output = new EvaluationBundle(new FindingResources(version, rules.modes()));
-    }
+    EvaluationBundle output;
 
     @POST
     @Path("{id}/{operation: \\$evaluate|%24evaluate}")
