@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the browser tests drive (ReportBrowserTest): Debian's chromium and chromium-driver,
+# Installs what the browser tests drive (org.e2guard.testing.ReportBrowser): Debian's chromium and chromium-driver,
 # unless both are already there. Run as root (CI is); idempotent and quick when installed.
 # Browsers are taken from Debian's packages only: tools that fetch their own browser builds
 # (Selenium Manager, Playwright's installer) cannot reach their download hosts from these machines.

@@ -5,27 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.e2guard.population.BrowserSupport;
 import org.e2guard.population.PopulationFixtures;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.e2guard.testing.ReportBrowser;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -40,40 +32,25 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(org.e2guard.population.BulkFileServer.class)
 class ReportBrowserTest {
-    static ChromeDriver browser;
+    @RegisterExtension
+    static final ReportBrowser browser = new ReportBrowser();
 
     @TestHTTPResource("/")
     URL base;
-
-    @BeforeAll
-    static void browser() {
-        browser = BrowserSupport.chromeOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (browser != null) {
-            browser.quit();
-        }
-    }
 
     @Test
     void theReportShowsTheNumbersOfItsTablesInItsCharts() throws Exception {
         String id = PopulationFixtures.finishedDryRun();
         String page = base.toString().replaceAll("/$", "") + "/reports/population/" + id;
-        browser.get(page);
-        // no session yet: the browser is sent to sign in, then back
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("key"))).sendKeys("test-key");
-        browser.findElement(By.id("sign-in")).click();
-        wait.until(ExpectedConditions.attributeToBe(By.id("chart-rates"), "data-rendered", "true"));
-        wait.until(ExpectedConditions.attributeToBe(By.id("chart-whatif"), "data-rendered", "true"));
-        assertEquals(page, browser.getCurrentUrl());
+        browser.signInAndOpen(page, "test-key");
+        browser.awaitCharts("chart-rates", "chart-whatif");
+        ChromeDriver driver = browser.driver();
+        assertEquals(page, driver.getCurrentUrl());
 
         // every non-zero per-1,000 value of the table is a data label of the chart
-        List<String> labels = texts(browser.findElement(By.id("chart-rates")));
+        List<String> labels = browser.chartTexts("chart-rates");
         List<String> expected = new ArrayList<>();
-        for (WebElement row : browser.findElements(By.cssSelector("#table-rates tbody tr"))) {
+        for (WebElement row : driver.findElements(By.cssSelector("#table-rates tbody tr"))) {
             List<WebElement> cells = row.findElements(By.cssSelector("td[data-severity]"));
             for (WebElement cell : cells) {
                 long n = Long.parseLong(cell.getText().trim());
@@ -89,24 +66,21 @@ class ReportBrowserTest {
         assertTrue(labels.contains("high") && labels.contains("moderate"), "the legend names the severities: " + labels);
 
         // the what-if small multiples: one panel per setting, headed by its name
-        List<String> whatIf = texts(browser.findElement(By.id("chart-whatif")));
+        List<String> whatIf = browser.chartTexts("chart-whatif");
         assertTrue(whatIf.contains("baseline") && whatIf.contains("E1 < 25 pg/mL"), whatIf.toString());
-        String e1Baseline = browser.findElement(By.cssSelector("#table-whatif tbody tr:first-child td:nth-of-type(1)")).getText();
-        String e1WhatIf = browser.findElement(By.cssSelector("#table-whatif tbody tr:first-child td:nth-of-type(2)")).getText();
+        String e1Baseline = driver.findElement(By.cssSelector("#table-whatif tbody tr:first-child td:nth-of-type(1)")).getText();
+        String e1WhatIf = driver.findElement(By.cssSelector("#table-whatif tbody tr:first-child td:nth-of-type(2)")).getText();
         assertTrue(whatIf.contains(e1Baseline) && whatIf.contains(e1WhatIf), e1Baseline + " / " + e1WhatIf + " in " + whatIf);
 
         // a listed patient's timeline, with the estradiol thresholds
-        WebElement first = browser.findElement(By.cssSelector("details.patient summary"));
+        WebElement first = driver.findElement(By.cssSelector("details.patient summary"));
         first.click();
-        wait.until(ExpectedConditions.attributeToBe(By.id("chart-patient-0"), "data-rendered", "true"));
-        List<String> timeline = texts(browser.findElement(By.id("chart-patient-0")));
+        browser.awaitCharts("chart-patient-0");
+        List<String> timeline = browser.chartTexts("chart-patient-0");
         assertTrue(timeline.contains("20 pg/mL") && timeline.contains("25 pg/mL"), timeline.toString());
-        assertFalse(browser.findElement(By.id("chart-rates")).getAttribute("aria-label").isBlank());
+        assertFalse(driver.findElement(By.id("chart-rates")).getAttribute("aria-label").isBlank());
 
-        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-        Path artefact = Path.of("target", "browser", "population-report.png");
-        Files.createDirectories(artefact.getParent());
-        Files.copy(shot.toPath(), artefact, StandardCopyOption.REPLACE_EXISTING);
+        Path artefact = browser.keepScreenshot("population-report");
         assertTrue(Files.size(artefact) > 10_000, "a screenshot of the rendered page");
     }
 
@@ -122,8 +96,4 @@ class ReportBrowserTest {
         given().header("Authorization", "Bearer test-key").get("/reports/population/unknown").then().statusCode(404);
     }
 
-    private static List<String> texts(WebElement chart) {
-        return chart.findElements(By.cssSelector("svg text")).stream().map(e -> e.getAttribute("textContent").trim())
-                .filter(t -> !t.isEmpty()).toList();
-    }
 }

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -22,19 +19,14 @@ import java.util.regex.Pattern;
 
 import org.e2guard.cds.CdsTestSupport;
 import org.e2guard.cds.EhrTestServer;
-import org.e2guard.population.BrowserSupport;
 import org.e2guard.testing.GoldenCases;
+import org.e2guard.testing.ReportBrowser;
 import org.hl7.fhir.r4.model.Resource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -51,22 +43,11 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @WithTestResource(EhrTestServer.class)
 class RulesReportBrowserTest {
-    static ChromeDriver browser;
+    @RegisterExtension
+    static final ReportBrowser browser = new ReportBrowser();
 
     @TestHTTPResource("/")
     URL base;
-
-    @BeforeAll
-    static void browser() {
-        browser = BrowserSupport.chromeOrSkip();
-    }
-
-    @AfterAll
-    static void close() {
-        if (browser != null) {
-            browser.quit();
-        }
-    }
 
     @Test
     void theStatisticsPageShowsTheNumbersOfItsTablesInItsCharts() throws Exception {
@@ -90,24 +71,20 @@ class RulesReportBrowserTest {
 
         String page = base.toString().replaceAll("/$", "") + "/reports/rules?from=2026-06-01&to="
                 + LocalDate.now(ZoneOffset.UTC);
-        browser.get(page);
-        // no session yet: the browser is sent to sign in, then back
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("key"))).sendKeys("test-key");
-        browser.findElement(By.id("sign-in")).click();
-        wait.until(ExpectedConditions.attributeToBe(By.id("chart-rates"), "data-rendered", "true"));
-        wait.until(ExpectedConditions.attributeToBe(By.id("chart-overrides"), "data-rendered", "true"));
-        assertEquals(page, browser.getCurrentUrl());
+        browser.signInAndOpen(page, "test-key");
+        browser.awaitCharts("chart-rates", "chart-overrides");
+        ChromeDriver driver = browser.driver();
+        assertEquals(page, driver.getCurrentUrl());
 
-        Matcher m = Pattern.compile("([\\d,]+) patients evaluated").matcher(browser.findElement(By.cssSelector("p.facts")).getText());
+        Matcher m = Pattern.compile("([\\d,]+) patients evaluated").matcher(driver.findElement(By.cssSelector("p.facts")).getText());
         assertTrue(m.find());
         long evaluated = Long.parseLong(m.group(1).replace(",", ""));
         assertTrue(evaluated >= GoldenCases.builtIn().size(), "evaluated " + evaluated);
 
         // every non-zero severity count of the table is a per-1,000 data label of the chart
-        List<String> labels = texts(browser.findElement(By.id("chart-rates")));
+        List<String> labels = browser.chartTexts("chart-rates");
         List<String> expected = new ArrayList<>();
-        for (WebElement cell : browser.findElements(By.cssSelector("#table-rates td[data-severity]"))) {
+        for (WebElement cell : driver.findElements(By.cssSelector("#table-rates td[data-severity]"))) {
             long n = Long.parseLong(cell.getText().trim());
             if (n > 0) {
                 expected.add(String.format(Locale.ROOT, "%.1f", Math.round(n * 10000.0 / evaluated) / 10.0));
@@ -120,17 +97,14 @@ class RulesReportBrowserTest {
         assertTrue(labels.contains("high") && labels.contains("moderate"), "the legend names the severities: " + labels);
 
         // the override rate of the overridden rule is in the table and drawn as a bar label
-        String rate = browser.findElement(By.cssSelector("#table-overrides tr[data-rule=VITD_LOW] td.override-rate")).getText();
+        String rate = driver.findElement(By.cssSelector("#table-overrides tr[data-rule=VITD_LOW] td.override-rate")).getText();
         assertTrue(rate.endsWith(" %") && !rate.equals("0.0 %"), rate);
-        assertTrue(texts(browser.findElement(By.id("chart-overrides"))).contains(rate), rate);
-        assertTrue(browser.findElement(By.cssSelector("#table-overrides tr[data-rule=VITD_LOW]")).getText()
+        assertTrue(browser.chartTexts("chart-overrides").contains(rate), rate);
+        assertTrue(driver.findElement(By.cssSelector("#table-overrides tr[data-rule=VITD_LOW]")).getText()
                 .contains("already-addressed"));
-        assertFalse(browser.findElement(By.id("chart-overrides")).getAttribute("aria-label").isBlank());
+        assertFalse(driver.findElement(By.id("chart-overrides")).getAttribute("aria-label").isBlank());
 
-        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-        Path artefact = Path.of("target", "browser", "rule-statistics.png");
-        Files.createDirectories(artefact.getParent());
-        Files.copy(shot.toPath(), artefact, StandardCopyOption.REPLACE_EXISTING);
+        Path artefact = browser.keepScreenshot("rule-statistics");
         assertTrue(Files.size(artefact) > 10_000, "a screenshot of the rendered page");
     }
 
@@ -142,8 +116,4 @@ class RulesReportBrowserTest {
         given().redirects().follow(false).get("/reports/rules").then().statusCode(303);
     }
 
-    private static List<String> texts(WebElement chart) {
-        return chart.findElements(By.cssSelector("svg text")).stream().map(e -> e.getAttribute("textContent").trim())
-                .filter(t -> !t.isEmpty()).toList();
-    }
 }
