@@ -48,6 +48,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
 
 /**
@@ -127,11 +128,16 @@ public class PopulationResource {
     @Path(JOBS + "/{id}/{type}.ndjson")
     @Operation(summary = "One NDJSON output of a finished population dry run")
     public Response output(@PathParam("id") String id, @PathParam("type") String type) {
-        java.nio.file.Path file = jobs.output(id, type).orElse(null);
+        InputStream file = jobs.output(id, type).orElse(null);
         if (file == null) {
             return notFound(id + "/" + type);
         }
-        return Response.ok(file.toFile(), NDJSON).build();
+        StreamingOutput body = out -> {
+            try (file) {
+                file.transferTo(out);
+            }
+        };
+        return Response.ok(body, NDJSON).build();
     }
 
     private ObjectNode manifest(PopulationJob job, UriInfo uri) {

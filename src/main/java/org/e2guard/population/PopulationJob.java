@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The durable state of one dry run, as {@code status.json} in its directory: enough to answer a
- * status poll after a restart (a job that was running then is reported as interrupted).
+ * The state of one dry run, as JSON in {@code population_job}: what any replica answers a status
+ * poll with.
  *
  * @param progress a line for people ("evaluating: bucket 3 of 8, 1200 patients so far")
  * @param error    why a failed job failed, with the HTTP status its poll answers

@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,22 +34,29 @@ import org.jboss.logging.Logger;
 
 import ca.uhn.fhir.context.FhirContext;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
  * Population dry runs as asynchronous jobs (the FHIR asynchronous request pattern): accepted at
- * once, run on a small pool, polled, cancelled. Each job is a directory under the work directory
- * with its {@code status.json}, the fetched inputs while it runs, and its outputs: state survives a
- * restart of this replica (a job interrupted by one is reported failed). It is not shared between
- * replicas: a poll must reach the replica that took the job (docs/OPERATIONS.md).
+ * once, run on a small pool, polled, cancelled. A job runs on the replica that accepted it, in a
+ * scratch directory under the work directory (the fetched inputs and the patient buckets); its
+ * state and, once done, its outputs are in PostgreSQL ({@link PopulationJobStore}), so a poll, a
+ * DELETE or a download may reach any replica. A job whose replica stopped renewing its heartbeat
+ * (it died or was restarted) is reported failed by whichever replica is asked.
  */
 @ApplicationScoped
 public class PopulationJobs {
     private static final Logger LOG = Logger.getLogger(PopulationJobs.class);
-    static final String STATUS = "status.json";
     static final String SUMMARY = "summary.json";
+    /** How often a replica renews the heartbeat of the jobs it runs. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(10);
+    /** A job not renewed for this long has lost its replica: six heartbeats, room for a long GC pause. */
+    static final Duration STALE = Duration.ofSeconds(60);
+    /** How often a running job writes its progress and asks whether it was deleted meanwhile. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
     /** The output files a client may fetch, in manifest order. */
     public static final List<String> OUTPUT_TYPES = List.of("MeasureReport", "DetectedIssue", "OperationOutcome");
 
@@ -60,13 +66,19 @@ public class PopulationJobs {
     private final Path root;
     private final ExecutorService pool;
     private final HttpClient http;
-    private final Map<String, PopulationJob> jobs = new ConcurrentHashMap<>();
-    private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
+    private final PopulationJobStore store;
+    /** This process among the replicas: the pod's name and a start nonce (a restarted pod is another owner). */
+    private final String owner;
+    /** The jobs this replica has queued or running, each with whether a DELETE here asked it to stop. */
+    private final Map<String, Boolean> local = new ConcurrentHashMap<>();
 
     public PopulationJobs(PopulationConfig config, FhirContext ctx, EvaluationService evaluation, RulesConfig rules,
-                          Clock clock, @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
+                          PopulationJobStore store, Clock clock,
+                          @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
+        this.store = store;
         this.clock = clock;
+        this.owner = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
         this.run = new PopulationRun(ctx, evaluation, rules, new FindingResources(version), config.bucketSize().asLongValue(),
                 config.listedPatients(), clock);
         this.root = Path.of(config.workDir().orElse(System.getProperty("java.io.tmpdir") + "/e2guard-population"));
@@ -80,30 +92,29 @@ public class PopulationJobs {
                 .connectTimeout(Duration.ofSeconds(30)).build();
     }
 
-    /** Reloads the jobs of this replica's work directory; jobs a restart interrupted are failed, expired ones deleted. */
+    /**
+     * Clears the scratch directories a previous process of this replica left behind: their jobs
+     * cannot be resumed (their state in the store is failed, or will be once their heartbeat is stale).
+     */
     void onStart(@Observes StartupEvent e) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
         }
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                Path status = dir.resolve(STATUS);
-                if (!Files.exists(status)) {
-                    continue;
-                }
-                PopulationJob job = PopulationJson.MAPPER.readValue(status.toFile(), PopulationJob.class);
-                if (!job.state().over()) {
-                    job = job.failed(new PopulationJob.Failure(500,
-                            "The service restarted while this dry run was running; submit it again."), clock.instant());
-                    save(job);
-                }
-                if (expired(job)) {
+                String id = dir.getFileName().toString();
+                if (store.find(id).map(s -> s.job().state().over() || stale(s)).orElse(true)) {
                     delete(dir);
-                } else {
-                    jobs.put(job.id(), job);
                 }
             }
         }
+    }
+
+    /** Keeps the jobs this replica runs alive in the store, and deletes expired ones. */
+    @Scheduled(identity = "e2guard-population-heartbeat", every = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeat() {
+        store.heartbeat(local.keySet(), clock.instant());
+        expire();
     }
 
     @PreDestroy
@@ -146,78 +157,63 @@ public class PopulationJobs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        jobs.put(id, job);
-        save(job);
+        store.insert(job, owner, clock.instant());
+        local.put(id, false);
         pool.submit(() -> execute(job, request));
         return job;
     }
 
+    /** A job as any replica sees it: one whose replica stopped is failed here and now. */
     public Optional<PopulationJob> job(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        return store.find(id).map(stored -> {
+            if (!stale(stored) || local.containsKey(id)) {
+                return stored.job();
+            }
+            PopulationJob failed = stored.job().failed(new PopulationJob.Failure(500,
+                    "The replica running this dry run stopped before it finished; submit it again."), clock.instant());
+            store.save(failed, clock.instant());
+            return failed;
+        });
     }
 
     /**
-     * Cancels a queued or running job, or deletes a finished one's outputs; false when unknown.
-     * The running job stops at its next check (within one line or patient).
+     * Cancels a queued or running job, or deletes a finished one's outputs, from any replica;
+     * false when unknown. The running job, wherever it runs, stops at its next check (within
+     * {@link #PROGRESS_EVERY} on its replica, at once on this one).
      */
     public boolean cancel(String id) {
-        PopulationJob job = jobs.remove(id);
-        if (job == null) {
-            return false;
-        }
-        cancelled.put(id, true);
-        if (job.state().over()) {
-            delete(dir(id));
-            cancelled.remove(id);
-        }
-        return true;
+        local.computeIfPresent(id, (k, asked) -> true);
+        return store.delete(id);
     }
 
-    /** A finished job's output file of a type, or empty. */
-    public Optional<Path> output(String id, String type) {
-        PopulationJob job = jobs.get(id);
-        if (job == null || job.state() != PopulationJob.State.DONE || !OUTPUT_TYPES.contains(type)) {
+    /** A finished job's output of a type (NDJSON, read as it streams), or empty. */
+    public Optional<InputStream> output(String id, String type) {
+        if (!OUTPUT_TYPES.contains(type) || job(id).filter(j -> j.state() == PopulationJob.State.DONE).isEmpty()) {
             return Optional.empty();
         }
-        Path p = dir(id).resolve("out").resolve(type + ".ndjson");
-        return Files.exists(p) ? Optional.of(p) : Optional.empty();
+        return store.output(id, type + ".ndjson");
     }
 
     /** A finished job's summary (for its report), or empty. */
     public Optional<PopulationSummary> summary(String id) {
-        PopulationJob job = jobs.get(id);
-        if (job == null || job.state() != PopulationJob.State.DONE) {
+        if (job(id).filter(j -> j.state() == PopulationJob.State.DONE).isEmpty()) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(PopulationJson.MAPPER.readValue(dir(id).resolve("out").resolve(SUMMARY).toFile(),
-                    PopulationSummary.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return store.output(id, SUMMARY).map(in -> {
+            try (in) {
+                return PopulationJson.MAPPER.readValue(in, PopulationSummary.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     private void execute(PopulationJob queued, PopulationRequest request) {
         String id = queued.id();
-        if (cancelled.remove(id) != null) {
-            delete(dir(id));
-            return;
-        }
-        PopulationRun.Progress progress = new PopulationRun.Progress() {
-            @Override
-            public void update(String text) {
-                // in memory only: a poll after a restart learns that the job was interrupted instead
-                jobs.computeIfPresent(id, (k, current) -> current.with(PopulationJob.State.RUNNING, text));
-            }
-
-            @Override
-            public boolean cancelled() {
-                return cancelled.containsKey(id);
-            }
-        };
+        RunningJob progress = new RunningJob(queued);
         Instant t0 = clock.instant();
         try {
-            update(id, job -> job.with(PopulationJob.State.RUNNING, "fetching the input"));
+            progress.save(queued.with(PopulationJob.State.RUNNING, "fetching the input"));
             List<PopulationRun.Input> inputs = fetch(id, request.urls(), progress);
             Path out = dir(id).resolve("out");
             PopulationSummary summary = run.run(inputs, request.asOf(), request.settings(), PopulationRun.Shard.ALL,
@@ -225,6 +221,11 @@ public class PopulationJobs {
             PopulationJson.MAPPER.writeValue(out.resolve(SUMMARY).toFile(), summary);
             delete(dir(id).resolve("input"));
             delete(dir(id).resolve("work"));
+            if (progress.cancelled()) {
+                throw new CancellationException();
+            }
+            progress.update("storing the outputs");
+            store.putOutput(id, SUMMARY, out.resolve(SUMMARY));
             List<PopulationJob.Output> files = new ArrayList<>();
             for (String type : OUTPUT_TYPES) {
                 Path f = out.resolve(type + ".ndjson");
@@ -232,32 +233,81 @@ public class PopulationJobs {
                     try (Stream<String> lines = Files.lines(f)) {
                         files.add(new PopulationJob.Output(type, type + ".ndjson", lines.count()));
                     }
+                    store.putOutput(id, type + ".ndjson", f);
                 }
             }
-            update(id, job -> job.done(files, clock.instant()));
+            progress.save(progress.job.done(files, clock.instant()));
             LOG.infof("population dry run %s done: %d patients, %d settings, %d buckets, %d s", id,
                     summary.columns().get(0).evaluated(), summary.columns().size(), summary.buckets(),
                     Duration.between(t0, clock.instant()).toSeconds());
         } catch (CancellationException e) {
             LOG.infof("population dry run %s cancelled", id);
         } catch (PopulationException e) {
-            fail(id, new PopulationJob.Failure(e.status(), e.getMessage()));
+            progress.fail(new PopulationJob.Failure(e.status(), e.getMessage()));
         } catch (IOException | RuntimeException e) {
             // the exception may carry input text: its type only, the job id for the operator
             LOG.errorf("population dry run %s failed: %s", id, e.getClass().getName());
-            fail(id, new PopulationJob.Failure(500, "The dry run failed (" + e.getClass().getSimpleName() + "); see the service log."));
+            progress.fail(new PopulationJob.Failure(500, "The dry run failed (" + e.getClass().getSimpleName() + "); see the service log."));
         } finally {
-            if (cancelled.remove(id) != null) {
-                delete(dir(id));
-            }
+            // everything worth keeping is in the store now; the directory was scratch
+            local.remove(id);
+            delete(dir(id));
         }
     }
 
-    private void fail(String id, PopulationJob.Failure failure) {
-        update(id, job -> job.failed(failure, clock.instant()));
-        delete(dir(id).resolve("input"));
-        delete(dir(id).resolve("work"));
-        delete(dir(id).resolve("out"));
+    /**
+     * A job while it runs on this replica: its progress goes to the store at most every
+     * {@link #PROGRESS_EVERY}, and each write tells whether the job was deleted meanwhile (a DELETE
+     * on another replica), which cancels it.
+     */
+    private final class RunningJob implements PopulationRun.Progress {
+        private PopulationJob job;
+        private Instant saved = Instant.MIN;
+        private boolean gone;
+
+        RunningJob(PopulationJob job) {
+            this.job = job;
+        }
+
+        @Override
+        public void update(String text) {
+            job = job.with(PopulationJob.State.RUNNING, text);
+            if (due()) {
+                write(job);
+            }
+        }
+
+        @Override
+        public boolean cancelled() {
+            if (due()) {
+                write(job);
+            }
+            return gone || Boolean.TRUE.equals(local.get(job.id()));
+        }
+
+        /** Saves a change of state that must not be lost: a job deleted meanwhile stops here. */
+        void save(PopulationJob changed) {
+            if (!write(changed)) {
+                throw new CancellationException();
+            }
+        }
+
+        private boolean due() {
+            return !gone && !clock.instant().isBefore(saved.plus(PROGRESS_EVERY));
+        }
+
+        private boolean write(PopulationJob changed) {
+            job = changed;
+            saved = clock.instant();
+            gone = gone || !store.save(changed, saved);
+            return !gone;
+        }
+
+        void fail(PopulationJob.Failure failure) {
+            if (!gone) {
+                store.save(job.failed(failure, clock.instant()), clock.instant());
+            }
+        }
     }
 
     /** Downloads each input URL into the job's directory, within the time and size limits. */
@@ -337,38 +387,30 @@ public class PopulationJobs {
     }
 
     private void expire() {
-        for (PopulationJob job : List.copyOf(jobs.values())) {
-            if (expired(job)) {
-                jobs.remove(job.id());
-                delete(dir(job.id()));
-            }
+        int n = store.deleteFinishedBefore(clock.instant().minus(config.keep()));
+        if (n > 0) {
+            LOG.infof("deleted %d population dry run(s) finished more than %s ago", n, config.keep());
         }
     }
 
-    private boolean expired(PopulationJob job) {
-        return job.state().over() && job.finished() != null && job.finished().plus(config.keep()).isBefore(clock.instant());
+    private boolean stale(PopulationJobStore.Stored stored) {
+        return !stored.job().state().over() && stored.heartbeat().plus(STALE).isBefore(clock.instant());
+    }
+
+    private static String hostName() {
+        String pod = System.getenv("HOSTNAME");
+        if (pod != null && !pod.isBlank()) {
+            return pod;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "replica";
+        }
     }
 
     private Path dir(String id) {
         return root.resolve(id);
-    }
-
-    /** Changes a job that is still known (not cancelled meanwhile) and persists the change. */
-    private void update(String id, java.util.function.UnaryOperator<PopulationJob> change) {
-        PopulationJob changed = jobs.computeIfPresent(id, (k, job) -> change.apply(job));
-        if (changed != null) {
-            save(changed);
-        }
-    }
-
-    private void save(PopulationJob job) {
-        try {
-            Path tmp = dir(job.id()).resolve(STATUS + ".tmp");
-            PopulationJson.MAPPER.writeValue(tmp.toFile(), job);
-            Files.move(tmp, dir(job.id()).resolve(STATUS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void delete(Path dir) {

@@ -20,6 +20,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 
+import org.e2guard.testing.PackagedReplicas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +46,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * call was served twice.
  */
 class ReplayAcrossReplicasIT {
-    static final Path APP = Path.of("target/quarkus-app/quarkus-run.jar");
     static final String ISSUER = "https://ehr.example.org/";
     /** What both replicas are known as to the EHR (the Service's URL): the audience of every token. */
     static final String PUBLIC_BASE = "https://cds.example.org/e2guard";
@@ -54,7 +54,6 @@ class ReplayAcrossReplicasIT {
 
     @Test
     void aTokenAcceptedByOneReplicaIsRefusedByTheOther(@TempDir Path dir) throws Exception {
-        assertTrue(Files.exists(APP), "package the application first (mvn verify does)");
         ECKey key = new ECKeyGenerator(Curve.P_384).keyID("it-1").generate();
         HttpServer jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         byte[] jwksBody = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
@@ -65,17 +64,13 @@ class ReplayAcrossReplicasIT {
             ex.close();
         });
         jwks.start();
-        List<Process> replicas = new ArrayList<>();
-        try (EmbeddedPostgres db = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(true).start()) {
-            String jdbc = "jdbc:postgresql://127.0.0.1:" + db.getPort() + "/postgres";
+        try (PackagedReplicas replicas = PackagedReplicas.on(dir)) {
             String jwksUrl = "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks";
             List<String> bases = new ArrayList<>();
             for (String name : List.of("a", "b")) {
-                int port = freePort();
-                replicas.add(start(dir.resolve(name), port, jdbc, jwksUrl));
-                bases.add("http://127.0.0.1:" + port);
-                // one after the other: the second starts on a database the first has migrated
-                awaitReady(bases.get(bases.size() - 1), replicas.get(replicas.size() - 1), dir.resolve(name));
+                bases.add(replicas.start(name, "e2guard.cds.public-base-url=" + PUBLIC_BASE,
+                        "e2guard.cds.security.issuers.ehr.issuer=" + ISSUER,
+                        "e2guard.cds.security.issuers.ehr.jwks-url=" + jwksUrl).base());
             }
 
             String token = token(key);
@@ -85,28 +80,8 @@ class ReplayAcrossReplicasIT {
             assertEquals(401, call(bases.get(0), token), "and so does replica a itself");
             assertEquals(412, call(bases.get(1), token(key)), "replica b accepts a fresh token");
         } finally {
-            replicas.forEach(Process::destroyForcibly);
-            for (Process p : replicas) {
-                p.waitFor();
-            }
             jwks.stop(0);
         }
-    }
-
-    Process start(Path dir, int port, String jdbc, String jwksUrl) throws IOException {
-        Files.createDirectories(dir);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
-                "-Dquarkus.datasource.jdbc.url=" + jdbc, "-Dquarkus.datasource.username=postgres",
-                "-Dquarkus.datasource.password=postgres",
-                "-De2guard.security.api-keys=it-key",
-                "-De2guard.cds.public-base-url=" + PUBLIC_BASE,
-                "-De2guard.cds.security.issuers.ehr.issuer=" + ISSUER,
-                "-De2guard.cds.security.issuers.ehr.jwks-url=" + jwksUrl,
-                "-De2guard.validation.warm-up=false",
-                "-jar", APP.toAbsolutePath().toString());
-        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("out.log").toFile()).start();
     }
 
     static String token(ECKey key) throws Exception {
@@ -128,30 +103,5 @@ class ReplayAcrossReplicasIT {
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    void awaitReady(String base, Process app, Path dir) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                if (!app.isAlive()) {
-                    throw new AssertionError("replica exited:\n" + Files.readString(dir.resolve("out.log")));
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(base + " not ready within 120 s:\n" + Files.readString(dir.resolve("out.log")));
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
