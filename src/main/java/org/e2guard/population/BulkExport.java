@@ -104,7 +104,7 @@ final class BulkExport {
                                 + " (e2guard.population.export-timeout); it was cancelled on the EHR");
                     }
                     progress.update("waiting for " + what + "'s export (poll " + poll + ")");
-                    pause(wait(r), progress, () -> cancelOnEhr(ehr, base, status, what));
+                    pause(retryWait(r), progress, () -> cancelOnEhr(ehr, base, status, what));
                 }
                 default -> throw new PopulationException(502, what + "'s export failed: HTTP " + r.statusCode() + diagnostics(r));
             }
@@ -247,7 +247,7 @@ final class BulkExport {
     }
 
     /** The wait the EHR asks for ({@code Retry-After}, seconds or an HTTP date), else the configured interval, within bounds. */
-    Duration wait(HttpResponse<?> r) {
+    Duration retryWait(HttpResponse<?> r) {
         Duration wait = r.headers().firstValue("Retry-After").map(this::retryAfter).orElse(config.exportPollInterval());
         if (wait.compareTo(config.exportMaxRetryAfter()) > 0) {
             wait = config.exportMaxRetryAfter();

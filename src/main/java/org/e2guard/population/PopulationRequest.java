@@ -16,10 +16,6 @@ public record PopulationRequest(List<String> urls, Optional<ExportSource> export
         settings = List.copyOf(settings);
     }
 
-    public PopulationRequest(List<String> urls, Instant asOf, List<Setting> settings) {
-        this(urls, Optional.empty(), asOf, settings);
-    }
-
     /**
      * A FHIR Bulk Data export e2guard kicks off itself.
      *
