@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.e2guard.engine.Rule;
@@ -55,7 +56,8 @@ import jakarta.ws.rs.core.UriInfo;
  * {@code POST /fhir/$evaluate-population}: the alert-burden dry run of a whole population given as
  * FHIR Bulk Data NDJSON files, answered with the FHIR asynchronous request pattern: {@code 202} and
  * a {@code Content-Location} to poll ({@code 202} with {@code X-Progress} while it runs, {@code 200}
- * with a Bulk Data style manifest of the NDJSON outputs when done), {@code DELETE} to cancel.
+ * with a Bulk Data style manifest of the NDJSON outputs when done), {@code DELETE} to cancel. The
+ * population comes as NDJSON files by URL, or from a Bulk Data export e2guard runs on a configured EHR.
  */
 @Path("/fhir")
 public class PopulationResource {
@@ -167,15 +169,22 @@ public class PopulationResource {
         return uri.getBaseUri().resolve("fhir/" + JOBS + "/" + id).toString();
     }
 
-    /** The request in a Parameters resource: 'input' URLs, 'asOf', and 'setting' parts (name, set, off). */
+    /**
+     * The request in a Parameters resource: 'input' URLs, or 'ehr' (a configured EHR to run a Bulk
+     * Data export on) with an optional 'group'; 'asOf'; and 'setting' parts (name, set, off).
+     */
     PopulationRequest request(Parameters p) {
         List<String> urls = new ArrayList<>();
+        String ehr = null;
+        String group = null;
         Instant asOf = null;
         List<Setting> settings = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (ParametersParameterComponent param : p.getParameter()) {
             switch (param.getName() == null ? "" : param.getName()) {
                 case "input" -> urls.add(url(param));
+                case "ehr" -> ehr = text(param, "ehr");
+                case "group" -> group = text(param, "group").replaceFirst("^Group/", "");
                 case "asOf" -> asOf = asOf(param.getValue());
                 case "setting" -> {
                     Setting s = setting(param, settings.size() + 1);
@@ -186,10 +195,23 @@ public class PopulationResource {
                     settings.add(s);
                 }
                 default -> throw FhirError.invalid("Unknown parameter '" + param.getName()
-                        + "'; $evaluate-population takes input, asOf and setting", "Parameters.parameter");
+                        + "'; $evaluate-population takes input, ehr, group, asOf and setting", "Parameters.parameter");
             }
         }
-        return new PopulationRequest(urls, asOf == null ? clock.instant() : asOf, settings);
+        if (group != null && ehr == null) {
+            throw FhirError.invalid("'group' names a Group on an EHR: give the 'ehr' too", "Parameters.parameter.where(name='group')");
+        }
+        return new PopulationRequest(urls, ehr == null ? Optional.empty() : Optional.of(new PopulationRequest.ExportSource(ehr, group)),
+                asOf == null ? clock.instant() : asOf, settings);
+    }
+
+    /** A parameter's single text value (valueString, valueCode, valueId...). */
+    private static String text(ParametersParameterComponent param, String name) {
+        Type v = param.getValue();
+        if (v == null || !v.isPrimitive() || v.primitiveValue() == null || v.primitiveValue().isBlank()) {
+            throw FhirError.invalid("'" + name + "' needs a value (valueString)", "Parameters.parameter.where(name='" + name + "')");
+        }
+        return v.primitiveValue().trim();
     }
 
     /** An input as a url/uri value, or Bulk Data $import style with a 'url' part. */

@@ -36,6 +36,28 @@ public interface PopulationConfig {
     @WithDefault("30M")
     Duration fetchTimeout();
 
+    /**
+     * The resource types e2guard asks an EHR's Bulk Data export for ({@code _type}): those the rules
+     * read. HAPI FHIR refuses {@code Medication} on a Patient- or Group-level export (HAPI-0512,
+     * not in the Patient compartment): leave it out for such a server; medications coded in the
+     * MedicationStatement/Request/Administration itself still count.
+     */
+    @WithDefault("Patient,Observation,MedicationStatement,MedicationRequest,MedicationAdministration,Medication,"
+            + "Condition,DiagnosticReport,Procedure")
+    List<String> exportTypes();
+
+    /** How long to wait between polls of an EHR's export when it sends no {@code Retry-After}. */
+    @WithDefault("10S")
+    Duration exportPollInterval();
+
+    /** An EHR's {@code Retry-After} longer than this is shortened to it (HAPI FHIR asks for 120 s). */
+    @WithDefault("2M")
+    Duration exportMaxRetryAfter();
+
+    /** Time limit from kicking off an EHR's export to its manifest; then the export is cancelled on the EHR and the job fails. */
+    @WithDefault("12H")
+    Duration exportTimeout();
+
     /** Dry runs that run at once per replica; more wait in line. */
     @WithDefault("1")
     int concurrentJobs();

@@ -2,12 +2,9 @@ package org.e2guard.population;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,6 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
+import org.e2guard.ehr.Ehr;
+import org.e2guard.ehr.EhrRegistry;
 import org.e2guard.evaluation.EvaluationService;
 import org.e2guard.evaluation.RulesConfig;
 import org.e2guard.mapping.output.FindingResources;
@@ -66,6 +65,8 @@ public class PopulationJobs {
     private final Path root;
     private final ExecutorService pool;
     private final HttpClient http;
+    private final EhrRegistry ehrs;
+    private final BulkExport export;
     private final PopulationJobStore store;
     /** This process among the replicas: the pod's name and a start nonce (a restarted pod is another owner). */
     private final String owner;
@@ -73,7 +74,7 @@ public class PopulationJobs {
     private final Map<String, Boolean> local = new ConcurrentHashMap<>();
 
     public PopulationJobs(PopulationConfig config, FhirContext ctx, EvaluationService evaluation, RulesConfig rules,
-                          PopulationJobStore store, Clock clock,
+                          EhrRegistry ehrs, PopulationJobStore store, Clock clock,
                           @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
         this.config = config;
         this.store = store;
@@ -90,6 +91,8 @@ public class PopulationJobs {
         // redirects are not followed: a redirect could leave the allow-list
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(30)).build();
+        this.ehrs = ehrs;
+        this.export = new BulkExport(http, config, clock);
     }
 
     /**
@@ -124,8 +127,22 @@ public class PopulationJobs {
 
     /** The rule settings a request names, checked before a job is accepted. */
     public void check(PopulationRequest request) {
-        if (request.urls().isEmpty()) {
-            throw new PopulationException(400, "No input: give at least one NDJSON file as an 'input' URL.");
+        if (request.export().isPresent()) {
+            PopulationRequest.ExportSource source = request.export().get();
+            if (!request.urls().isEmpty()) {
+                throw new PopulationException(400, "Give either 'input' URLs or an 'ehr' to export from, not both.");
+            }
+            if (ehrs.find(source.ehr()).isEmpty()) {
+                throw new PopulationException(400, "No EHR named '" + source.ehr() + "' is configured (e2guard.ehr."
+                        + source.ehr() + ".base-url); configured: " + ehrs.all().stream().map(Ehr::name).toList());
+            }
+            if (source.group() != null && !source.group().matches(BulkExport.FHIR_ID)) {
+                throw new PopulationException(400, "'group' must be a FHIR id (letters, digits, '-', '.'; at most 64), not '"
+                        + source.group() + "'");
+            }
+        } else if (request.urls().isEmpty()) {
+            throw new PopulationException(400, "No input: give at least one NDJSON file as an 'input' URL, or an 'ehr' to"
+                    + " export the population from.");
         }
         for (int i = 0; i < request.urls().size(); i++) {
             String url = request.urls().get(i);
@@ -214,7 +231,7 @@ public class PopulationJobs {
         Instant t0 = clock.instant();
         try {
             progress.save(queued.with(PopulationJob.State.RUNNING, "fetching the input"));
-            List<PopulationRun.Input> inputs = fetch(id, request.urls(), progress);
+            List<PopulationRun.Input> inputs = fetch(id, request, progress);
             Path out = dir(id).resolve("out");
             PopulationSummary summary = run.run(inputs, request.asOf(), request.settings(), PopulationRun.Shard.ALL,
                     dir(id).resolve("work"), out, progress);
@@ -311,45 +328,26 @@ public class PopulationJobs {
     }
 
     /** Downloads each input URL into the job's directory, within the time and size limits. */
-    private List<PopulationRun.Input> fetch(String id, List<String> urls, PopulationRun.Progress progress) throws IOException {
+    private List<PopulationRun.Input> fetch(String id, PopulationRequest request, PopulationRun.Progress progress)
+            throws IOException {
         Path dir = Files.createDirectories(dir(id).resolve("input"));
-        long budget = config.maxInputSize().asLongValue();
+        Downloader downloads = new Downloader(http, config);
+        if (request.export().isPresent()) {
+            PopulationRequest.ExportSource source = request.export().get();
+            Ehr ehr = ehrs.find(source.ehr()).orElseThrow();
+            return export.run(ehr, source.group(), dir, downloads, progress);
+        }
+        List<String> urls = request.urls();
         List<PopulationRun.Input> inputs = new ArrayList<>();
         for (int i = 0; i < urls.size(); i++) {
             if (progress.cancelled()) {
                 throw new CancellationException();
             }
             progress.update("fetching input " + (i + 1) + " of " + urls.size());
-            String url = urls.get(i);
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(config.fetchTimeout())
-                    .header("Accept", "application/fhir+ndjson, application/ndjson, */*").GET().build();
             Path file = dir.resolve(String.format("%04d.ndjson", i));
-            HttpResponse<InputStream> resp;
-            try {
-                resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (java.net.http.HttpTimeoutException e) {
-                throw new PopulationException(504, "input " + (i + 1) + ": no answer within " + config.fetchTimeout());
-            } catch (IOException e) {
-                throw new PopulationException(502, "input " + (i + 1) + " could not be fetched: " + e.getClass().getSimpleName());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CancellationException();
-            }
-            try (InputStream in = resp.body(); OutputStream out = Files.newOutputStream(file)) {
-                if (resp.statusCode() != 200) {
-                    throw new PopulationException(502, "input " + (i + 1) + " could not be fetched: HTTP " + resp.statusCode());
-                }
-                byte[] buf = new byte[1 << 16];
-                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    budget -= n;
-                    if (budget < 0) {
-                        throw new PopulationException(413, "the input is larger than " + config.maxInputSize().asLongValue()
-                                + " bytes (e2guard.population.max-input-size)");
-                    }
-                    out.write(buf, 0, n);
-                }
-            } catch (java.net.http.HttpTimeoutException e) {
-                throw new PopulationException(504, "input " + (i + 1) + ": not fetched within " + config.fetchTimeout());
+            int status = downloads.get("input " + (i + 1), URI.create(urls.get(i)), null, file);
+            if (status != 200) {
+                throw new PopulationException(502, "input " + (i + 1) + " could not be fetched: HTTP " + status);
             }
             inputs.add(new PopulationRun.Input("input " + (i + 1), file));
         }

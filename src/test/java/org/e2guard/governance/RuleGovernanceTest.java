@@ -48,6 +48,9 @@ class RuleGovernanceTest {
 
     @Inject
     Jdbc db;
+    /** The statistics are written every few seconds: flushed before a test reads the tables. */
+    @Inject
+    org.e2guard.evaluation.RuleStatistics statistics;
 
     static GoldenCases.Case golden(String name) {
         return GoldenCases.builtIn().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
@@ -72,11 +75,13 @@ class RuleGovernanceTest {
     }
 
     long findings(String rule, String door, String mode) {
+        statistics.flush();
         return db.one("SELECT coalesce(sum(findings), 0) FROM rule_stats_daily WHERE rule = ? AND door = ? AND mode = ?",
                 rs -> rs.getLong(1), rule, door, mode);
     }
 
     long evaluations(String door) {
+        statistics.flush();
         return db.one("SELECT coalesce(sum(patients), 0) FROM evaluations_daily WHERE door = ?", rs -> rs.getLong(1), door);
     }
 
@@ -138,6 +143,7 @@ class RuleGovernanceTest {
     }
 
     long cards(String rule) {
+        statistics.flush();
         return db.one("SELECT coalesce(sum(cards), 0) FROM rule_stats_daily WHERE rule = ? AND door = 'cds'",
                 rs -> rs.getLong(1), rule);
     }

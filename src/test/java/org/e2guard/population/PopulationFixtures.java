@@ -10,10 +10,18 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import org.e2guard.engine.Rule;
+import org.e2guard.mapping.output.RuleCounts;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DetectedIssue;
+import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UrlType;
 
@@ -81,6 +89,50 @@ public final class PopulationFixtures {
             }
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * The findings of each patient posted to {@code $evaluate} on its own, counted as
+     * {@code RULE_CODE/severity}: what a dry run over the same patients must count.
+     */
+    public static Map<String, Long> evaluateOneByOne(Map<String, List<Resource>> patients) {
+        Map<String, Long> expected = new TreeMap<>();
+        for (Map.Entry<String, List<Resource>> p : patients.entrySet()) {
+            Bundle b = new Bundle().setType(Bundle.BundleType.COLLECTION);
+            p.getValue().forEach(r -> b.addEntry().setFullUrl("http://ehr.example.org/fhir/" + r.fhirType() + "/"
+                    + r.getIdElement().getIdPart()).setResource(r));
+            String out = api().contentType("application/fhir+json").queryParam("asOf", AS_OF)
+                    .body(TestPopulation.CTX.newJsonParser().encodeResourceToString(b)).post("/fhir/$evaluate")
+                    .then().statusCode(200).extract().asString();
+            for (Bundle.BundleEntryComponent e : TestPopulation.CTX.newJsonParser().parseResource(Bundle.class, out).getEntry()) {
+                if (e.getResource() instanceof DetectedIssue di) {
+                    String rule = di.getCode().getCoding().stream().filter(c -> c.getSystem().endsWith("/CodeSystem/rule"))
+                            .findFirst().orElseThrow().getCode();
+                    expected.merge(rule + "/" + di.getSeverity().toCode(), 1L, Long::sum);
+                }
+            }
+        }
+        return expected;
+    }
+
+    /** A dry run's MeasureReport counts in the form of {@link #evaluateOneByOne}. */
+    public static Map<String, Long> findingsBySeverity(RuleCounts counts) {
+        Map<String, Long> actual = new TreeMap<>();
+        for (Rule r : Rule.values()) {
+            counts.rule(r).strata().getOrDefault(RuleCounts.SEVERITY, Map.of()).forEach((sev, n) -> {
+                if (n > 0) {
+                    actual.put(r.code() + "/" + sev, n);
+                }
+            });
+        }
+        return actual;
+    }
+
+    /** The baseline MeasureReport of a finished job's manifest (the first line of its MeasureReport file). */
+    public static MeasureReport baseline(String manifest) {
+        String location = manifest.replaceAll(".*\"url\":\"([^\"]*MeasureReport.ndjson)\".*", "$1");
+        String first = api().get(location).then().statusCode(200).extract().asString().lines().findFirst().orElseThrow();
+        return TestPopulation.CTX.newJsonParser().parseResource(MeasureReport.class, first);
     }
 
     /** The id of a finished dry run of the whole population with the E1 what-if column (run once per test JVM). */

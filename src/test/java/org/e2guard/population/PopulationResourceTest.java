@@ -6,6 +6,8 @@ import static org.e2guard.population.PopulationFixtures.allFiles;
 import static org.e2guard.population.PopulationFixtures.api;
 import static org.e2guard.population.PopulationFixtures.await;
 import static org.e2guard.population.PopulationFixtures.e1At25;
+import static org.e2guard.population.PopulationFixtures.evaluateOneByOne;
+import static org.e2guard.population.PopulationFixtures.findingsBySeverity;
 import static org.e2guard.population.PopulationFixtures.kickOff;
 import static org.e2guard.population.PopulationFixtures.request;
 import static org.hamcrest.Matchers.containsString;
@@ -57,32 +59,9 @@ class PopulationResourceTest {
         RuleCounts counts = RuleMeasureReport.counts(baseline);
 
         // the same patients through $evaluate, one request each
-        Map<String, Long> expected = new TreeMap<>();
-        int patients = 0;
-        for (Map.Entry<String, List<Resource>> p : BulkFileServer.patients.entrySet()) {
-            Bundle b = new Bundle().setType(Bundle.BundleType.COLLECTION);
-            p.getValue().forEach(r -> b.addEntry().setFullUrl("http://ehr.example.org/fhir/" + r.fhirType() + "/"
-                    + r.getIdElement().getIdPart()).setResource(r));
-            String out = api().contentType("application/fhir+json").queryParam("asOf", AS_OF)
-                    .body(TestPopulation.CTX.newJsonParser().encodeResourceToString(b)).post("/fhir/$evaluate")
-                    .then().statusCode(200).extract().asString();
-            for (Bundle.BundleEntryComponent e : TestPopulation.CTX.newJsonParser().parseResource(Bundle.class, out).getEntry()) {
-                if (e.getResource() instanceof DetectedIssue di) {
-                    String rule = di.getCode().getCoding().stream().filter(c -> c.getSystem().endsWith("/CodeSystem/rule"))
-                            .findFirst().orElseThrow().getCode();
-                    expected.merge(rule + "/" + di.getSeverity().toCode(), 1L, Long::sum);
-                }
-            }
-            patients++;
-        }
-        Map<String, Long> actual = new TreeMap<>();
-        for (Rule r : Rule.values()) {
-            counts.rule(r).strata().getOrDefault(RuleCounts.SEVERITY, Map.of()).forEach((sev, n) -> {
-                if (n > 0) {
-                    actual.put(r.code() + "/" + sev, n);
-                }
-            });
-        }
+        Map<String, Long> expected = evaluateOneByOne(BulkFileServer.patients);
+        int patients = BulkFileServer.patients.size();
+        Map<String, Long> actual = findingsBySeverity(counts);
         assertTrue(expected.size() > 4, "several rules and severities fire: " + expected);
         assertEquals(expected, actual);
         assertEquals(patients, counts.evaluated());

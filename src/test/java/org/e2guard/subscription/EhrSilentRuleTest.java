@@ -54,6 +54,9 @@ class EhrSilentRuleTest {
     String publicUrl;
     @Inject
     Jdbc db;
+    /** The statistics are written every few seconds: flushed before a test reads the tables. */
+    @Inject
+    org.e2guard.evaluation.RuleStatistics statistics;
     @Inject
     OutboxWorkers workers;
     @Inject
@@ -83,6 +86,7 @@ class EhrSilentRuleTest {
     }
 
     long silentFindings(String door) {
+        statistics.flush();
         return db.one("SELECT coalesce(sum(findings), 0) FROM rule_stats_daily WHERE rule = ? AND door = ? AND mode = 'silent'",
                 rs -> rs.getLong(1), SilentRulesProfile.SILENT, door);
     }

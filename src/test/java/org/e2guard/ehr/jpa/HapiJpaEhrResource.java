@@ -40,6 +40,11 @@ public class HapiJpaEhrResource implements QuarkusTestResourceLifecycleManager {
         config.put("e2guard.ehr." + EHR + ".base-url", ehr.baseUrl());
         config.put("e2guard.ehr." + EHR + ".push.secret", SECRET);
         config.put("e2guard.ehr." + EHR + ".sync.interval", "1h");
+        // the population dry run's Bulk Data export: HAPI refuses Medication on a Group export
+        // (HAPI-0512, outside the Patient compartment), and asks for polls every 120 s
+        config.put("e2guard.population.export-types", "Patient,Observation,MedicationStatement,MedicationRequest,"
+                + "MedicationAdministration,Condition,DiagnosticReport,Procedure");
+        config.put("e2guard.population.export-max-retry-after", "1s");
         return config;
     }
 

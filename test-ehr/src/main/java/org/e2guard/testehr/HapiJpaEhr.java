@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -21,6 +22,8 @@ import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
+import ca.uhn.fhir.batch2.maintenance.JobMaintenanceServiceImpl;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -59,7 +62,8 @@ import jakarta.persistence.EntityManagerFactory;
 /**
  * HAPI FHIR's JPA server as e2guard's tests meet a real EHR: R4, H2 in memory, rest-hook
  * Subscriptions delivered by HAPI itself, HAPI's own reference checks, versioning and search cache.
- * Nothing else (no clinical reasoning, CDS Hooks, terminology upload, bulk export, UI).
+ * FHIR Bulk Data export ({@code $export}, run by HAPI as a batch2 job in the background), for
+ * e2guard's population dry run. Nothing else (no clinical reasoning, CDS Hooks, terminology upload, UI).
  *
  * <p>Usage: {@code HapiJpaEhr <port>} (0: any free port). Prints {@code HAPI-JPA-EHR READY <port>}
  * on standard output once {@code /fhir} answers, and stops when standard input closes, so that a
@@ -117,10 +121,34 @@ public final class HapiJpaEhr {
             return ds;
         }
 
-        /** HAPI's defaults, as a freshly installed server has them (client ids must not be numeric, no external references). */
+        /**
+         * HAPI's defaults, as a freshly installed server has them (client ids must not be numeric, no
+         * external references), with bulk export switched on as the JPA server starter's
+         * {@code hapi.fhir.bulk_export_enabled} does.
+         */
         @Bean
         public JpaStorageSettings storageSettings() {
-            return new JpaStorageSettings();
+            JpaStorageSettings settings = new JpaStorageSettings();
+            settings.setEnableTaskBulkExportJobExecution(true);
+            return settings;
+        }
+
+        /**
+         * HAPI advances its batch2 jobs (a bulk export is one) in a maintenance pass it schedules once a
+         * minute; a small export then takes three to four minutes. Every two seconds here, so that an
+         * export of a few patients is done in seconds and the tests that poll it stay short.
+         */
+        @Bean
+        public static BeanPostProcessor batch2MaintenanceEveryTwoSeconds() {
+            return new BeanPostProcessor() {
+                @Override
+                public Object postProcessBeforeInitialization(Object bean, String name) {
+                    if (bean instanceof JobMaintenanceServiceImpl maintenance) {
+                        maintenance.setScheduledJobFrequencyMillis(2_000);
+                    }
+                    return bean;
+                }
+            };
         }
 
         @Bean
@@ -204,10 +232,11 @@ public final class HapiJpaEhr {
         @Bean
         public RestfulServer restfulServer(IFhirSystemDao<?, ?> systemDao, ResourceProviderFactory providers,
                 IJpaSystemProvider systemProvider, DatabaseBackedPagingProvider paging, JpaStorageSettings settings,
-                ISearchParamRegistry searchParams, IValidationSupport validation) {
+                ISearchParamRegistry searchParams, IValidationSupport validation, BulkDataExportProvider bulkExport) {
             RestfulServer server = new RestfulServer(systemDao.getContext());
             server.registerProviders(providers.createProviders());
             server.registerProvider(systemProvider);
+            server.registerProvider(bulkExport);
             server.setPagingProvider(paging);
             server.setServerConformanceProvider(new JpaCapabilityStatementProvider(server, systemDao, settings, searchParams, validation));
             return server;
