@@ -322,7 +322,13 @@ final class OwnResourceWriter {
     }
 
     private static void reference(String name, Reference r, JsonGenerator g) throws IOException {
-        if (r == null || r.isEmpty()) {
+        if (r == null) {
+            return;
+        }
+        if (r.getResource() != null) {
+            throw NOT_COVERED; // an emptiness check would not see it, HAPI's text for it would
+        }
+        if (r.isEmpty()) {
             return;
         }
         g.writeFieldName(name);

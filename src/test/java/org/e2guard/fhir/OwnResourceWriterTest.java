@@ -138,6 +138,11 @@ class OwnResourceWriterTest {
                 change("element id", di -> di.getCode().setId("c1")),
                 change("versioned id", di -> di.setId("DetectedIssue/d1/_history/2")),
                 change("reference to a resource object", di -> di.setPatient(new Reference(new Patient().setActive(true)))),
+                change("reference holding only a resource object", di -> {
+                    Reference author = new Reference();
+                    author.setResource(new Patient());
+                    di.setAuthor(author);
+                }),
                 change("blank item in an array", di -> di.addImplicated(new Reference())),
                 change("mitigation", di -> di.addMitigation().setAction(new CodeableConcept().setText("stop"))),
                 change("modifier extension", di -> di.addModifierExtension(new Extension("https://example.org/mod",
