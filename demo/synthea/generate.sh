@@ -11,6 +11,7 @@
 #              encounters, explanations of benefit, imaging, notes), one FHIR transaction Bundle
 #              per patient in OUT_DIR, as a real record arrives at $evaluate; for bench/synthea.sh.
 #   ai-bundles the women of ai-ndjson, all modules, one transaction Bundle per patient.
+# AGES=90-99 changes the age range (default 55-80): the oldest patients have the longest records.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="$1"; N="${2:-50}"; SEED="${3:-42}"; KIND="${4:-ai-ndjson}"
@@ -25,7 +26,7 @@ case "$KIND" in
 esac
 rm -rf "$OUT.synthea"
 mkdir -p "$OUT.synthea"
-java -Xmx2g -cp 'demo/synthea/target/lib/*' App -p "$N" -s "$SEED" -cs "$SEED" -g F -a 55-80 \
+java -Xmx2g -cp 'demo/synthea/target/lib/*' App -p "$N" -s "$SEED" -cs "$SEED" -g F -a "${AGES:-55-80}" \
   "${SELECT[@]}" \
   --exporter.fhir.bulk_data="$BULK" --exporter.fhir.transaction_bundle=true --exporter.baseDirectory="$OUT.synthea/" \
   --exporter.hospital.fhir.export=false --exporter.practitioner.fhir.export=false \

@@ -20,7 +20,9 @@ import ca.uhn.fhir.parser.IParser;
  * that hold only a fullUrl and a resource (the answers of {@code $evaluate}) is written in JSON
  * entry by entry: the Bundle's few elements by a streaming generator, each resource by HAPI on its
  * own. HAPI encoding a whole Bundle walks it again for contained resources and references before
- * writing; per entry that walk is small. The bytes are those HAPI writes for the whole Bundle.
+ * writing; per entry that walk is small. The resources e2guard builds in bulk (DetectedIssue, Flag,
+ * Provenance, OperationOutcome) are written by {@link OwnResourceWriter}, the rest by HAPI. The
+ * bytes are those HAPI writes for the whole Bundle.
  */
 public final class BundleEncoder {
     private static final JsonFactory JSON = new JsonFactory();
@@ -56,6 +58,7 @@ public final class BundleEncoder {
             }
             if (b.hasEntry()) {
                 g.writeArrayFieldStart("entry");
+                OwnResourceWriter.Buffer buffer = new OwnResourceWriter.Buffer();
                 for (Bundle.BundleEntryComponent e : b.getEntry()) {
                     g.writeStartObject();
                     if (e.hasFullUrl()) {
@@ -63,7 +66,12 @@ public final class BundleEncoder {
                     }
                     if (e.hasResource()) {
                         g.writeFieldName("resource");
-                        g.writeRawValue(parser.encodeResourceToString(e.getResource()));
+                        OwnResourceWriter.Buffer own = OwnResourceWriter.write(e.getResource(), buffer);
+                        if (own != null) {
+                            g.writeRawValue(own.chars(), 0, own.size());
+                        } else {
+                            g.writeRawValue(parser.encodeResourceToString(e.getResource()));
+                        }
                     }
                     g.writeEndObject();
                 }

@@ -32,8 +32,13 @@ public class FhirSupport {
     @Startup
     FhirContext fhirContext() {
         FhirContext ctx = newContext();
-        // pay the model-scanning cost at start-up, not on the first request
-        ctx.newJsonParser().parseResource("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}");
+        // pay the model-scanning cost before the first request, but beside the rest of the
+        // start-up rather than in its way (the context is thread-safe; a request that comes
+        // first scans what it needs itself, and readiness warms every type e2guard reads)
+        Thread warm = new Thread(() -> ctx.newJsonParser().parseResource("{\"resourceType\":\"Bundle\",\"type\":\"collection\"}"),
+                "e2guard-fhir-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         return ctx;
     }
 }

@@ -70,16 +70,21 @@ public class CdsJwtVerifier {
      * Bouncy Castle for ECDSA only, handed to the verifier (not installed JVM-wide): the JDK 17
      * provider takes about 3.5 times as long to verify a P-384 signature (ES384, which CDS Hooks
      * recommends), and that was the largest cost of a hook call. RSA stays with the JDK.
+     * Constructing the provider registers a few thousand algorithms, a fifth of the service's
+     * start-up work when it was a static field here: it is built on first use, or in the
+     * background after start when issuers are configured ({@link #onStart}).
      */
-    private static final Provider EC_PROVIDER = new BouncyCastleProvider();
+    private static final class EcProvider {
+        static final Provider INSTANCE = new BouncyCastleProvider();
+    }
 
-    /** Nimbus' verifiers, with {@link #EC_PROVIDER} for ECDSA. */
+    /** Nimbus' verifiers, with {@link EcProvider} for ECDSA. */
     private static final JWSVerifierFactory VERIFIERS = new DefaultJWSVerifierFactory() {
         @Override
         public JWSVerifier createJWSVerifier(JWSHeader header, Key key) throws JOSEException {
             if (key instanceof ECPublicKey ec && JWSAlgorithm.Family.EC.contains(header.getAlgorithm())) {
                 ECDSAVerifier ecdsa = new ECDSAVerifier(ec);
-                ecdsa.getJCAContext().setProvider(EC_PROVIDER);
+                ecdsa.getJCAContext().setProvider(EcProvider.INSTANCE);
                 return ecdsa;
             }
             return super.createJWSVerifier(header, key);
@@ -135,6 +140,11 @@ public class CdsJwtVerifier {
                     ******************************************************************************""");
         } else if (!hasIssuers()) {
             LOG.warn("No trusted CDS Hooks issuers configured (e2guard.cds.security.issuers.*): every /cds-services call will get 401.");
+        } else {
+            // off the start-up path, but before the first ES384-signed call would pay for it
+            Thread warm = new Thread(() -> EcProvider.INSTANCE.getName(), "e2guard-ec-provider-warm-up");
+            warm.setDaemon(true);
+            warm.start();
         }
     }
 

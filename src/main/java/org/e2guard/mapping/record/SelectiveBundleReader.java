@@ -26,11 +26,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.parser.IJsonLikeParser;
 import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.json.jackson.JacksonStructure;
 
 /**
  * Reads a Bundle body (JSON or XML) in one streaming pass and builds as HAPI resources only the
@@ -52,7 +56,8 @@ public final class SelectiveBundleReader {
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build();
-    private static final ObjectMapper TREES = new ObjectMapper(JSON);
+    /** Exact decimals, as HAPI's own JSON reader keeps them: 0.50 stays 0.50. */
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
     private static final XMLInputFactory XML_IN = secureXmlInput();
     private static final XMLOutputFactory XML_OUT = XMLOutputFactory.newFactory();
 
@@ -161,11 +166,11 @@ public final class SelectiveBundleReader {
                 if (value != JsonToken.START_OBJECT) {
                     throw invalid("Bundle.entry[" + at + "].resource is not a JSON object");
                 }
-                String text = jsonResource(p, at);
-                if (text.startsWith("{")) {
-                    read = (Resource) parse(parser, text);
+                JsonResource resource = jsonResource(p, at);
+                if (resource.tree() != null) {
+                    read = (Resource) parse(parser, resource.tree());
                 } else {
-                    skipped = text;
+                    skipped = resource.type();
                 }
             } else {
                 p.skipChildren();
@@ -178,11 +183,16 @@ public final class SelectiveBundleReader {
         }
     }
 
+    /** A resource entry: its type, and its JSON tree when the rules read it (otherwise it was skipped over). */
+    private record JsonResource(String type, ObjectNode tree) {
+    }
+
     /**
-     * The text of a resource the rules read, or the type of one they do not (then skipped over):
-     * the parser is on the resource's START_OBJECT.
+     * Reads the resource the parser is on (its START_OBJECT): the tree of one the rules read, built
+     * from the tokens as HAPI builds its own (exact decimals) so HAPI parses it without reading the
+     * text again; only the type of one they do not, skipped over.
      */
-    private String jsonResource(JsonParser p, int at) throws IOException {
+    private JsonResource jsonResource(JsonParser p, int at) throws IOException {
         if (p.nextToken() == JsonToken.FIELD_NAME && "resourceType".equals(p.currentName())
                 && p.nextToken() == JsonToken.VALUE_STRING) {
             String type = knownType(p.getText(), at);
@@ -191,37 +201,81 @@ public final class SelectiveBundleReader {
                     p.nextToken();
                     p.skipChildren(); // tokenised, so still checked to be well-formed, but never kept
                 }
-                return type;
+                return new JsonResource(type, null);
             }
-            StringWriter text = new StringWriter(1024);
-            try (JsonGenerator g = JSON.createGenerator(text)) {
-                g.writeStartObject();
-                g.writeStringField("resourceType", type);
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    g.writeFieldName(p.currentName());
-                    p.nextToken();
-                    g.copyCurrentStructure(p);
-                }
-                g.writeEndObject();
+            ObjectNode tree = NODES.objectNode();
+            tree.put("resourceType", type);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                tree.replace(name, node(p));
             }
-            return text.toString();
+            return new JsonResource(type, tree);
         }
-        // resourceType is not first: rare enough to read the rest of the resource as a tree
+        // resourceType is not first: rare enough to read the whole resource before deciding
         if (p.currentToken() == JsonToken.END_OBJECT) {
             throw invalid("Bundle.entry[" + at + "].resource has no resourceType");
         }
-        com.fasterxml.jackson.databind.node.ObjectNode node = TREES.createObjectNode();
+        ObjectNode tree = NODES.objectNode();
         do {
             String name = p.currentName();
             p.nextToken();
-            node.set(name, (JsonNode) TREES.readTree(p));
+            tree.replace(name, node(p));
         } while (p.nextToken() == JsonToken.FIELD_NAME);
-        JsonNode type = node.get("resourceType");
+        JsonNode type = tree.get("resourceType");
         if (type == null || !type.isTextual()) {
             throw invalid("Bundle.entry[" + at + "].resource has no resourceType");
         }
         String known = knownType(type.asText(), at);
-        return PatientGrouper.READ.contains(known) ? node.toString() : known;
+        return new JsonResource(known, PatientGrouper.READ.contains(known) ? tree : null);
+    }
+
+    /**
+     * The JSON value the parser is on, as the tree HAPI's own reader would build (its
+     * ObjectMapper: floats as exact BigDecimals, a repeated member replacing the earlier one).
+     */
+    private static JsonNode node(JsonParser p) throws IOException {
+        switch (p.currentToken()) {
+            case START_OBJECT -> {
+                ObjectNode o = NODES.objectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    o.replace(name, node(p));
+                }
+                return o;
+            }
+            case START_ARRAY -> {
+                ArrayNode a = NODES.arrayNode();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    a.add(node(p));
+                }
+                return a;
+            }
+            case VALUE_STRING -> {
+                return NODES.textNode(p.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                return switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return NODES.numberNode(p.getDecimalValue());
+            }
+            case VALUE_TRUE -> {
+                return NODES.booleanNode(true);
+            }
+            case VALUE_FALSE -> {
+                return NODES.booleanNode(false);
+            }
+            case VALUE_NULL -> {
+                return NODES.nullNode();
+            }
+            default -> throw invalid("Unexpected JSON token " + p.currentToken());
+        }
     }
 
     private static FhirError jsonError(JsonProcessingException e) {
@@ -401,6 +455,16 @@ public final class SelectiveBundleReader {
             throw invalid("Bundle.entry[" + at + "].resource has an unknown resourceType '" + type + "'");
         }
         return type;
+    }
+
+    private static Object parse(IParser parser, ObjectNode tree) {
+        JacksonStructure structure = new JacksonStructure();
+        structure.setNativeObject(tree);
+        try {
+            return ((IJsonLikeParser) parser).parseResource(structure);
+        } catch (DataFormatException e) {
+            throw invalid("The body is not valid FHIR: " + e.getMessage());
+        }
     }
 
     private static Object parse(IParser parser, String text) {
