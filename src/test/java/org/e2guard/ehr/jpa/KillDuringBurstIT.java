@@ -63,6 +63,8 @@ class KillDuringBurstIT {
 
     @TempDir
     Path dir;
+    /** The two runs' output, kept for a look after a failure. */
+    final Path logs = Path.of("target", "kill-during-burst");
 
     @Test
     void killMinus9DuringABurstLosesAndDuplicatesNothingAndTheRestartSucceedsAtTheFirstTry() throws Exception {
@@ -101,13 +103,6 @@ class KillDuringBurstIT {
             assertTrue(second.isAlive(), "the restart came up at the first try");
             await("every patient written back", () -> flagsInEhr(ehr) >= PATIENTS && outboxEmpty(base));
 
-            Set<String> provenanceTargets = new HashSet<>();
-            Bundle provenances = ehr.search().forResource(Provenance.class).count(1000)
-                    .withAdditionalHeader("Cache-Control", "no-cache").returnBundle(Bundle.class).execute();
-            for (Bundle.BundleEntryComponent e : provenances.getEntry()) {
-                ((Provenance) e.getResource()).getTarget().forEach(t -> provenanceTargets.add(t.getReference()));
-            }
-            assertTrue(provenances.getLink(Bundle.LINK_NEXT) == null, "all Provenances on one page");
             for (int i = 0; i < PATIENTS; i++) {
                 String pid = "kill" + i;
                 List<DetectedIssue> issues = search(ehr, DetectedIssue.class, "patient", pid);
@@ -115,9 +110,11 @@ class KillDuringBurstIT {
                 assertEquals(1, issues.size(), pid + ": exactly one DetectedIssue");
                 assertEquals(1, flags.size(), pid + ": exactly one Flag");
                 for (Resource r : List.of(issues.get(0), flags.get(0))) {
+                    // searched by the versioned reference, as RealEhrRoundTripTest does: HAPI strips the
+                    // version from references it returns, so the Provenance's own target cannot be compared
                     String versioned = r.fhirType() + "/" + r.getIdElement().getIdPart() + "/_history/"
                             + r.getMeta().getVersionId();
-                    assertTrue(provenanceTargets.contains(versioned), "a Provenance for " + versioned);
+                    assertTrue(!search(ehr, Provenance.class, "target", versioned).isEmpty(), "a Provenance for " + versioned);
                 }
             }
             // and no write of e2guard's went to another patient's identifier twice
@@ -147,17 +144,20 @@ class KillDuringBurstIT {
                 "-De2guard.subscription.tick=1s",
                 "-De2guard.subscription.debounce=200ms",
                 "-De2guard.writeback.poll-interval=100ms",
+                // the killed replica's rows come back one lease after its last heartbeat
+                "-De2guard.writeback.lease=5s",
                 "-De2guard.ehr.hapi.base-url=" + ehrBase,
                 "-De2guard.ehr.hapi.push.secret=" + SECRET,
                 "-De2guard.ehr.hapi.sync.interval=1h",
                 "-jar", APP.toAbsolutePath().toString()));
+        Files.createDirectories(logs);
         Process app = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(log).toFile()).start();
+                .redirectOutput(logs.resolve(log).toFile()).start();
         String started = "http://127.0.0.1:" + port + "/q/health/started";
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (true) {
             if (!app.isAlive()) {
-                throw new AssertionError("e2guard exited with " + app.exitValue() + ":\n" + Files.readString(dir.resolve(log)));
+                throw new AssertionError("e2guard exited with " + app.exitValue() + ":\n" + Files.readString(logs.resolve(log)));
             }
             try {
                 if (http.send(HttpRequest.newBuilder(URI.create(started)).timeout(Duration.ofSeconds(2)).build(),
@@ -169,7 +169,7 @@ class KillDuringBurstIT {
             }
             if (System.nanoTime() > deadline) {
                 app.destroyForcibly();
-                throw new AssertionError("e2guard did not start within 120 s:\n" + Files.readString(dir.resolve(log)));
+                throw new AssertionError("e2guard did not start within 120 s:\n" + Files.readString(logs.resolve(log)));
             }
             Thread.sleep(200);
         }
@@ -200,7 +200,7 @@ class KillDuringBurstIT {
     private static <T extends Resource> List<T> search(IGenericClient ehr, Class<T> type, String param, String pid) {
         var query = ehr.search().forResource(type).count(1000).withAdditionalHeader("Cache-Control", "no-cache");
         if (param != null) {
-            query = query.where(new ReferenceClientParam(param).hasId("Patient/" + pid));
+            query = query.where(new ReferenceClientParam(param).hasId(pid.contains("/") ? pid : "Patient/" + pid));
         }
         Bundle found = query.returnBundle(Bundle.class).execute();
         assertTrue(found.getLink(Bundle.LINK_NEXT) == null, "one page");
