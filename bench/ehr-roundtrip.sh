@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # EHR round trip benchmark (docs/PERFORMANCE.md, "EHR round trip"), against a real EHR: HAPI FHIR's
-# JPA server (test-ehr/, H2, rest-hook Subscriptions) in a JVM of its own. N single-patient
-# transactions are filed in the EHR; HAPI notifies e2guard; the clock runs until every patient's
-# DetectedIssue, Flag and Provenances are written back. Compared with the time the same EHR takes
-# to accept the same writes alone.
+# JPA server (test-ehr/, H2, rest-hook Subscriptions) in a JVM of its own. Capacity: N single-patient
+# transactions are filed in the EHR with e2guard's outbox workers paused; once HAPI has delivered
+# every notification, the workers resume and the drain is timed until every patient's DetectedIssue,
+# Flag and Provenances are written back. Latency: N more patients filed at half that rate, each
+# one's delay split at the notification's arrival (the EHR's delivery delay, then e2guard's own).
+# Compared with the rate at which the same EHR accepts the same writes alone.
 # Not part of ./mvnw verify: the benchmark class only runs with -De2guard.bench=true.
 #
 # usage: bench/ehr-roundtrip.sh [patients]   (default 200)

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -152,7 +153,8 @@ public class NotificationResource {
 
     /** Stores the notification durably, then answers. */
     private Response accept(Ehr ehr, Notification n, String kindTag, Bundle bundle) {
-        outbox.enqueue(ehr.name(), Kinds.NOTIFICATION, "n-" + UUID.randomUUID(), n.toJson(json), clock.instant());
+        Instant now = clock.instant();
+        outbox.enqueue(ehr.name(), Kinds.NOTIFICATION, "n-" + UUID.randomUUID(), n.toJson(json), now, now);
         metrics.counter("e2guard.notifications.received", "kind", kindTag).increment();
         if (bundle != null) {
             // a topic-based server posts the Bundle like a transaction and may expect a Bundle back

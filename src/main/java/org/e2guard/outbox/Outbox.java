@@ -53,12 +53,21 @@ public class Outbox {
      * @return the row id
      */
     public long enqueue(String ehr, String kind, String key, String payload, Instant notBefore) {
+        return enqueue(ehr, kind, key, payload, notBefore, null);
+    }
+
+    /**
+     * Queues work caused by a notification that arrived at {@code receivedAt}: the row keeps the
+     * earliest arrival not yet picked up by a worker ({@link OutboxJob#receivedAt()}).
+     */
+    public long enqueue(String ehr, String kind, String key, String payload, Instant notBefore, Instant receivedAt) {
         Instant now = clock.instant();
         String sql = """
-                INSERT INTO ehr_outbox (ehr, kind, job_key, payload, next_attempt_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO ehr_outbox (ehr, kind, job_key, payload, next_attempt_at, created_at, updated_at, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?::timestamptz)
                 ON CONFLICT (ehr, kind, job_key) DO UPDATE SET
                     payload = EXCLUDED.payload,
+                    received_at = LEAST(ehr_outbox.received_at, EXCLUDED.received_at),
                     version = ehr_outbox.version + 1,
                     state = 'pending',
                     attempts = CASE WHEN ehr_outbox.state = 'dead' THEN 0 ELSE ehr_outbox.attempts END,
@@ -68,7 +77,7 @@ public class Outbox {
                         ELSE LEAST(ehr_outbox.next_attempt_at, EXCLUDED.next_attempt_at) END,
                     updated_at = EXCLUDED.updated_at
                 RETURNING id""";
-        long id = db.one(sql, rs -> rs.getLong(1), ehr, kind, key, payload, notBefore, now, now, now);
+        long id = db.one(sql, rs -> rs.getLong(1), ehr, kind, key, payload, notBefore, now, now, receivedAt, now);
         onEnqueue.run();
         return id;
     }
@@ -78,22 +87,29 @@ public class Outbox {
         this.onEnqueue = listener;
     }
 
-    /** Claims the most overdue row, skipping rows others hold and EHRs whose breaker is open. */
+    /**
+     * Claims the most overdue row, skipping rows others hold and EHRs whose breaker is open. The
+     * claim takes the row's notification arrival time along and clears it, so that notifications
+     * arriving while the row runs start a new one for the next run.
+     */
     public Optional<OutboxJob> claim(String owner, Collection<String> excludedEhrs) {
         Instant now = clock.instant();
         String sql = """
-                UPDATE ehr_outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-                WHERE id = (
-                    SELECT id FROM ehr_outbox
+                WITH due AS (
+                    SELECT id, received_at FROM ehr_outbox
                     WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
                       AND ehr <> ALL (?)
                     ORDER BY next_attempt_at, id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
-                RETURNING id, ehr, kind, job_key, payload, version, attempts, created_at""";
+                UPDATE ehr_outbox o SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?,
+                    received_at = NULL
+                FROM due WHERE o.id = due.id
+                RETURNING o.id, o.ehr, o.kind, o.job_key, o.payload, o.version, o.attempts, o.created_at, due.received_at""";
         return db.first(sql, rs -> new OutboxJob(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getTimestamp(8).toInstant(), owner),
-                owner, now.plus(config.lease()), now, now, now, Jdbc.textArray(excludedEhrs));
+                        rs.getString(5), rs.getInt(6), rs.getInt(7), rs.getTimestamp(8).toInstant(), owner,
+                        Jdbc.instant(rs, 9)),
+                now, now, Jdbc.textArray(excludedEhrs), owner, now.plus(config.lease()), now);
     }
 
     /**
@@ -124,8 +140,8 @@ public class Outbox {
 
     /** Gives a claimed row back without counting the attempt (the EHR's breaker opened meanwhile). */
     public void release(OutboxJob job) {
-        db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0) "
-                + "WHERE id = ? AND lease_owner = ?", job.id(), job.owner());
+        db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, attempts = GREATEST(attempts - 1, 0), "
+                + "received_at = LEAST(received_at, ?::timestamptz) WHERE id = ? AND lease_owner = ?", job.receivedAt(), job.id(), job.owner());
     }
 
     /**
@@ -139,15 +155,15 @@ public class Outbox {
         String message = error == null ? null : error.length() > 1000 ? error.substring(0, 1000) : error;
         if (job.attempts() >= config.maxAttempts()) {
             int dead = db.update("UPDATE ehr_outbox SET state = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ?, "
-                    + "updated_at = ? WHERE id = ? AND lease_owner = ? AND version = ?",
-                    message, now, job.id(), job.owner(), job.version());
+                    + "updated_at = ?, received_at = LEAST(received_at, ?::timestamptz) WHERE id = ? AND lease_owner = ? AND version = ?",
+                    message, now, job.receivedAt(), job.id(), job.owner(), job.version());
             if (dead > 0) {
                 return true;
             }
         }
         db.update("UPDATE ehr_outbox SET lease_owner = NULL, lease_until = NULL, last_error = ?, next_attempt_at = ?, "
-                + "updated_at = ? WHERE id = ? AND lease_owner = ?",
-                message, now.plus(backoff(job.attempts())), now, job.id(), job.owner());
+                + "updated_at = ?, received_at = LEAST(received_at, ?::timestamptz) WHERE id = ? AND lease_owner = ?",
+                message, now.plus(backoff(job.attempts())), now, job.receivedAt(), job.id(), job.owner());
         return false;
     }
 

@@ -29,6 +29,11 @@ import jakarta.enterprise.inject.Instance;
  * breaker is open), run its handler, complete or fail it. New work wakes idle workers at once;
  * otherwise they look again every {@code e2guard.writeback.poll-interval}. A heartbeat renews the
  * leases of the rows they run every third of {@code e2guard.writeback.lease}.
+ *
+ * <p>An operator can pause them ({@code POST /admin/outbox/pause}, e.g. while the EHR is under
+ * maintenance): they finish the row in hand and claim nothing more until resumed, while
+ * notifications are still accepted and queued. The pause holds for this replica until resumed or
+ * restarted.
  */
 @ApplicationScoped
 public class OutboxWorkers {
@@ -46,6 +51,7 @@ public class OutboxWorkers {
     private final List<Thread> threads = new ArrayList<>();
     private ScheduledExecutorService heartbeat;
     private volatile boolean running;
+    private volatile boolean paused;
 
     public OutboxWorkers(Outbox outbox, EhrRegistry ehrs, WritebackConfig config, MeterRegistry metrics,
                          Instance<JobHandler> handlers) {
@@ -122,6 +128,26 @@ public class OutboxWorkers {
         return running;
     }
 
+    /** Stops claiming: each worker finishes its current row and then waits for {@link #resume}. */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Claims again, at once. */
+    public void resume() {
+        paused = false;
+        wake();
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /** How many worker threads this replica runs (0 when stopped). */
+    public synchronized int workerCount() {
+        return threads.size();
+    }
+
     /** New work is queued: idle workers look now instead of at their next poll. */
     public void wake() {
         wakeups.incrementAndGet();
@@ -134,7 +160,7 @@ public class OutboxWorkers {
         while (running) {
             long seen = wakeups.get();
             try {
-                if (!runOne()) {
+                if (paused || !runOne()) {
                     synchronized (signal) {
                         if (running && wakeups.get() == seen) {
                             signal.wait(config.pollInterval().toMillis());

@@ -1,6 +1,7 @@
 package org.e2guard.subscription;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -66,33 +67,34 @@ public class NotificationHandler implements JobHandler {
     public void handle(OutboxJob job) {
         Ehr ehr = ehrs.find(job.ehr()).orElseThrow();
         Notification n = Notification.fromJson(json, job.payload());
+        Instant arrived = job.receivedAt();
         switch (n.kind()) {
             case Notification.KIND_RESOURCE -> {
                 if (n.body() != null) {
-                    changed(ehr, (Resource) ctx.newJsonParser().parseResource(n.body()));
+                    changed(ehr, arrived, (Resource) ctx.newJsonParser().parseResource(n.body()));
                 } else {
-                    changed(ehr, n.type() + "/" + n.id());
+                    changed(ehr, arrived, n.type() + "/" + n.id());
                 }
             }
-            case Notification.KIND_DELETE -> deleted(ehr, n.type(), n.id());
+            case Notification.KIND_DELETE -> deleted(ehr, arrived, n.type(), n.id());
             case Notification.KIND_EMPTY -> patients.syncNow(ehr.name());
-            case Notification.KIND_BUNDLE -> bundle(ehr, ctx.newJsonParser().parseResource(Bundle.class, n.body()));
+            case Notification.KIND_BUNDLE -> bundle(ehr, arrived, ctx.newJsonParser().parseResource(Bundle.class, n.body()));
             default -> throw new IllegalStateException("unknown notification kind " + n.kind());
         }
     }
 
-    private void changed(Ehr ehr, Resource r) {
+    private void changed(Ehr ehr, Instant arrived, Resource r) {
         String patient = Subjects.patientId(r);
         if (patient == null) {
             LOG.debugf("EHR %s: a %s without a patient subject changed; nothing to re-evaluate", ehr.name(), r.fhirType());
             return;
         }
         index.record(ehr.name(), List.of(r));
-        patients.changed(ehr.name(), patient);
+        patients.changed(ehr.name(), patient, arrived);
     }
 
     /** A resource known only by reference: its patient from the index, else from the EHR. */
-    private void changed(Ehr ehr, String reference) {
+    private void changed(Ehr ehr, Instant arrived, String reference) {
         String typeAndId = ResourceIndex.typeAndId(reference);
         String[] parts = typeAndId.split("/");
         if (parts.length != 2) {
@@ -100,38 +102,38 @@ public class NotificationHandler implements JobHandler {
         }
         Optional<String> known = index.patientOf(ehr.name(), parts[0], parts[1]);
         if (parts[0].equals("Patient")) {
-            patients.changed(ehr.name(), parts[1]);
+            patients.changed(ehr.name(), parts[1], arrived);
             return;
         }
         try {
             Resource r = (Resource) ehr.client().read().resource(parts[0]).withId(parts[1]).execute();
-            changed(ehr, r);
+            changed(ehr, arrived, r);
         } catch (RuntimeException e) {
             EhrException failure = EhrException.of(e);
             if (failure.reason() != EhrException.Reason.NOT_FOUND) {
                 throw failure;
             }
             // gone already: treat as a deletion
-            known.ifPresent(p -> patients.changed(ehr.name(), p));
+            known.ifPresent(p -> patients.changed(ehr.name(), p, arrived));
         }
     }
 
-    private void deleted(Ehr ehr, String type, String id) {
+    private void deleted(Ehr ehr, Instant arrived, String type, String id) {
         Optional<String> patient = index.patientOf(ehr.name(), type, id);
         if (patient.isPresent()) {
-            patients.changed(ehr.name(), patient.get());
+            patients.changed(ehr.name(), patient.get(), arrived);
             index.forget(ehr.name(), type, id);
         } else {
             LOG.infof("EHR %s: deletion of a %s e2guard has not seen; no patient to re-evaluate", ehr.name(), type);
         }
     }
 
-    private void bundle(Ehr ehr, Bundle bundle) {
+    private void bundle(Ehr ehr, Instant arrived, Bundle bundle) {
         BackportStatus status = BackportStatus.of(bundle);
         if (status == null) {
             throw new IllegalStateException("stored notification bundle without a subscription status");
         }
-        contents(ehr, bundle, status);
+        contents(ehr, arrived, bundle, status);
         if ("query-status".equals(status.type())) {
             return;
         }
@@ -147,7 +149,7 @@ public class NotificationHandler implements JobHandler {
         if (!"handshake".equals(status.type())) {
             long gapTo = lowest != null ? lowest - 1 : highest != null ? highest : last;
             if (gapTo > last) {
-                recover(ehr, status.subscription(), last + 1, gapTo);
+                recover(ehr, arrived, status.subscription(), last + 1, gapTo);
             }
         }
         if (highest != null) {
@@ -156,22 +158,22 @@ public class NotificationHandler implements JobHandler {
     }
 
     /** The resources a notification carries, and the focus of events that carry none. */
-    private void contents(Ehr ehr, Bundle bundle, BackportStatus status) {
+    private void contents(Ehr ehr, Instant arrived, Bundle bundle, BackportStatus status) {
         Set<String> carried = new HashSet<>();
         for (int i = 1; i < bundle.getEntry().size(); i++) {
             Bundle.BundleEntryComponent e = bundle.getEntry().get(i);
             if (e.getResource() != null) {
                 carried.add(e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart());
-                changed(ehr, e.getResource());
+                changed(ehr, arrived, e.getResource());
             } else if (e.hasFullUrl() && !e.getFullUrl().startsWith("urn:")) {
                 // id-only content: the entry names the resource
                 carried.add(ResourceIndex.typeAndId(e.getFullUrl()));
-                changed(ehr, e.getFullUrl());
+                changed(ehr, arrived, e.getFullUrl());
             }
         }
         for (BackportStatus.Event e : status.events()) {
             if (e.focus() != null && !carried.contains(ResourceIndex.typeAndId(e.focus()))) {
-                changed(ehr, e.focus());
+                changed(ehr, arrived, e.focus());
             }
         }
     }
@@ -181,7 +183,7 @@ public class NotificationHandler implements JobHandler {
      * without the operation gets the catch-up sync instead. An unavailable EHR fails the row, which
      * is retried, so the gap is not forgotten.
      */
-    private void recover(Ehr ehr, String subscription, long from, long to) {
+    private void recover(Ehr ehr, Instant arrived, String subscription, long from, long to) {
         String id = ResourceIndex.typeAndId(subscription);
         id = id.substring(id.indexOf('/') + 1);
         LOG.infof("EHR %s: notification events %d..%d of a subscription never arrived; recovering", ehr.name(), from, to);
@@ -197,7 +199,7 @@ public class NotificationHandler implements JobHandler {
                 patients.syncNow(ehr.name());
                 return;
             }
-            contents(ehr, events, status);
+            contents(ehr, arrived, events, status);
         } catch (RuntimeException e) {
             EhrException failure = EhrException.of(e);
             if (failure.unavailable()) {

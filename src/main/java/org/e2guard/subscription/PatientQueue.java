@@ -56,8 +56,16 @@ public class PatientQueue {
 
     /** A change for the patient was seen: re-evaluate after the debounce. */
     public void changed(String ehr, String patientId) {
+        changed(ehr, patientId, null);
+    }
+
+    /**
+     * A change for the patient was notified: re-evaluate after the debounce, remembering when the
+     * notification arrived (null: unknown) so the write-back delay can be measured from it.
+     */
+    public void changed(String ehr, String patientId, Instant notifiedAt) {
         outbox.enqueue(ehr, Kinds.PATIENT, patientId, new Request("subscription", null).toJson(json),
-                clock.instant().plus(config.debounce()));
+                clock.instant().plus(config.debounce()), notifiedAt);
     }
 
     /** An explicit request (Patient/$evaluate with writeBack): write back now, at that evaluation time. */

@@ -1,6 +1,7 @@
 package org.e2guard.subscription;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -20,6 +21,8 @@ import org.e2guard.writeback.WritebackService;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -38,9 +41,14 @@ public class PatientReevaluation implements JobHandler {
     private final WritebackService writeback;
     private final Clock clock;
     private final ObjectMapper json;
+    private final Timer delay;
 
     public PatientReevaluation(EhrRegistry ehrs, PatientContextFetcher fetcher, ResourcePatientIndex index,
-                               EvaluationService evaluation, WritebackService writeback, Clock clock, ObjectMapper json) {
+                               EvaluationService evaluation, WritebackService writeback, Clock clock, ObjectMapper json,
+                               MeterRegistry metrics) {
+        this.delay = Timer.builder("e2guard.writeback.delay")
+                .description("From a notification's arrival to its patient's write-back done (debounce included)")
+                .register(metrics);
         this.ehrs = ehrs;
         this.fetcher = fetcher;
         this.index = index;
@@ -68,7 +76,11 @@ public class PatientReevaluation implements JobHandler {
         }
         index.record(ehr.name(), context.get().resources());
         Evaluated e = evaluate(context.get(), asOf, door);
-        WritebackService.Result result = writeback.apply(ehr, job.key(), e.evaluation(), e::record, asOf);
+        WritebackService.Result result = writeback.apply(ehr, job.key(), e.evaluation(), e::record, asOf, job.receivedAt());
+        if (job.receivedAt() != null) {
+            // unchanged patients count too: the notification was answered, with nothing to write
+            delay.record(Duration.between(job.receivedAt(), clock.instant()));
+        }
         LOG.debugf("EHR %s outbox row %d: %d finding(s), %d write(s), %d resolved", ehr.name(), job.id(),
                 e.evaluation().findings().size(), result.written(), result.resolved());
     }

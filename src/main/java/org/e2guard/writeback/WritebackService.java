@@ -79,6 +79,15 @@ public class WritebackService {
 
     /** Plans and delivers the difference between an evaluation and what the EHR last got from e2guard. */
     public Result apply(Ehr ehr, String patientId, Evaluation evaluation, Supplier<PatientRecord> record, Instant asOf) {
+        return apply(ehr, patientId, evaluation, record, asOf, null);
+    }
+
+    /**
+     * The same, for a re-evaluation a notification caused: {@code notifiedAt}, when that notification
+     * arrived (null: unknown), is kept with what was written.
+     */
+    public Result apply(Ehr ehr, String patientId, Evaluation evaluation, Supplier<PatientRecord> record, Instant asOf,
+                        Instant notifiedAt) {
         Instant now = clock.instant();
         List<WrittenState> written = store.forPatient(ehr.name(), patientId);
         List<PlannedWrite> plan = planner.plan(evaluation, record, written, asOf, now);
@@ -100,7 +109,8 @@ public class WritebackService {
         for (Written d : done) {
             PlannedWrite w = d.write();
             store.save(ehr.name(), new WrittenState(w.resourceType(), w.identifier(), patientId, w.rule(), w.status(), w.hash(),
-                    d.ehrId(), d.version(), w.firstIdentified(), ctx.newJsonParser().encodeResourceToString(w.resource()), writtenAt));
+                    d.ehrId(), d.version(), w.firstIdentified(), ctx.newJsonParser().encodeResourceToString(w.resource()), writtenAt),
+                    notifiedAt);
             if (WrittenState.RESOLVED.equals(w.status())) {
                 resolved++;
             }

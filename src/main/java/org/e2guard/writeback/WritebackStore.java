@@ -27,17 +27,19 @@ public class WritebackStore {
                 ehr, patientId);
     }
 
-    public void save(String ehr, WrittenState s) {
+    /** Records what was written; {@code notifiedAt}: when the notification behind it arrived (null: none or unknown). */
+    public void save(String ehr, WrittenState s, Instant notifiedAt) {
         db.update("""
                 INSERT INTO writeback_state (ehr, resource_type, identifier, patient_id, rule, status, content_hash,
-                                             ehr_id, ehr_version, first_identified, body, written_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                             ehr_id, ehr_version, first_identified, body, written_at, notified_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)
                 ON CONFLICT (ehr, resource_type, identifier) DO UPDATE SET
                     patient_id = EXCLUDED.patient_id, rule = EXCLUDED.rule, status = EXCLUDED.status,
                     content_hash = EXCLUDED.content_hash, ehr_id = EXCLUDED.ehr_id, ehr_version = EXCLUDED.ehr_version,
-                    first_identified = EXCLUDED.first_identified, body = EXCLUDED.body, written_at = EXCLUDED.written_at""",
+                    first_identified = EXCLUDED.first_identified, body = EXCLUDED.body, written_at = EXCLUDED.written_at,
+                    notified_at = EXCLUDED.notified_at""",
                 ehr, s.resourceType(), s.identifier(), s.patientId(), s.rule(), s.status(), s.hash(), s.ehrId(),
-                s.ehrVersion(), s.firstIdentified(), s.body(), s.writtenAt());
+                s.ehrVersion(), s.firstIdentified(), s.body(), s.writtenAt(), notifiedAt);
     }
 
     public Optional<String> deviceId(String ehr) {

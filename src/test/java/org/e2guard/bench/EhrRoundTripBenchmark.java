@@ -40,13 +40,21 @@ import jakarta.inject.Inject;
 
 /**
  * The EHR round trip benchmark against a real EHR, HAPI FHIR's JPA server (not part of the normal
- * test run; {@code bench/ehr-roundtrip.sh} runs it). N single-patient transactions (a chart with an
- * estradiol of 14 pg/mL) are filed in the EHR from several client threads; HAPI notifies e2guard
- * through its rest-hook Subscriptions; the clock runs until e2guard has fetched every patient's
- * context, evaluated it and written a DetectedIssue, a Flag and their Provenances back. Then the
- * same EHR, on its own, takes the same kind and number of writes from a plain FHIR client, with as
- * many threads as e2guard has workers and with more: what the EHR can accept bounds what e2guard
- * can deliver.
+ * test run; {@code bench/ehr-roundtrip.sh} runs it), measuring what issue 10's target names:
+ * <ul>
+ * <li>capacity: N single-patient transactions (a chart with an estradiol of 14 pg/mL) are filed in
+ * the EHR with e2guard's outbox workers paused; once HAPI has delivered every notification through
+ * its rest-hook Subscriptions, the workers resume and the drain is timed until every patient's
+ * DetectedIssue, Flag and Provenances are written back. The arrivals are out of the clock, so this
+ * is what e2guard can do, not how fast the EHR takes the filings;</li>
+ * <li>latency at half that capacity: patients filed at a steady pace, and per patient the EHR's
+ * delivery delay (transaction accepted to first notification stored) apart from e2guard's own
+ * (first notification stored to Flag written, {@code writeback_state.notified_at} to
+ * {@code written_at});</li>
+ * <li>the same EHR, on its own, taking the same kind and number of writes from a plain FHIR client,
+ * with as many threads as e2guard has workers and with more: what the EHR can accept bounds what
+ * e2guard can deliver.</li>
+ * </ul>
  */
 @QuarkusTest
 @WithTestResource(HapiJpaEhrResource.class)
@@ -54,6 +62,8 @@ import jakarta.inject.Inject;
 class EhrRoundTripBenchmark {
     static final int FILERS = 4;
     static final int MANY = 8;
+    static final int WARM = 20;
+    static final long QUIET_MILLIS = 5000;
 
     @ConfigProperty(name = "e2guard.test.real-ehr-base", defaultValue = "http://127.0.0.1:1/fhir")
     String ehrBase;
@@ -61,6 +71,10 @@ class EhrRoundTripBenchmark {
     DataSource db;
     @Inject
     WritebackConfig writeback;
+    @Inject
+    org.e2guard.outbox.OutboxWorkers workers;
+    @ConfigProperty(name = "e2guard.subscription.debounce")
+    String debounce;
     @Inject
     org.e2guard.ehr.PatientContextFetcher fetcher;
     @Inject
@@ -74,28 +88,58 @@ class EhrRoundTripBenchmark {
         IGenericClient ehr = ctx.newRestfulGenericClient(ehrBase);
         awaitSubscriptions(ehr);
 
-        run(ehr, "warm", 20);
+        // warm-up, and how many notifications the EHR sends per patient: filed with the workers
+        // paused, counted once the EHR has gone quiet, then drained
+        workers.pause();
+        file(ehr, "warm", WARM, new ConcurrentHashMap<>());
+        long warmNotifications = awaitQuiet();
+        if (warmNotifications == 0 || warmNotifications % WARM != 0) {
+            throw new IllegalStateException(warmNotifications + " notifications for " + WARM + " patients");
+        }
+        long perPatient = warmNotifications / WARM;
+        workers.resume();
+        awaitFlags("warm", WARM);
+        awaitNoNotifications();
+
         // the direct writes' author, as e2guard's Device is e2guard's (the EHR checks references)
         org.hl7.fhir.r4.model.Device device = new org.hl7.fhir.r4.model.Device();
         device.setId("bench");
         ehr.update().resource(device).execute();
-        Map<String, Instant> accepted = new ConcurrentHashMap<>();
-        Instant start = Instant.now();
-        double acceptSeconds = file(ehr, "bench", patients, accepted);
-        awaitFlags("bench", patients);
-        List<Instant> written = flagTimes("bench");
-        Instant last = written.stream().max(Instant::compareTo).orElseThrow();
-        double e2eSeconds = (last.toEpochMilli() - start.toEpochMilli()) / 1000.0;
-        double[] latency = latencies("bench", accepted);
 
-        int workers = writeback.workers();
-        double aloneWorkers = alone(ehr, "w", patients, workers, EhrRoundTripBenchmark::directWrites);
+        // (a) capacity: the whole backlog queued first, then the drain timed
+        workers.pause();
+        double acceptSeconds = file(ehr, "bench", patients, new ConcurrentHashMap<>());
+        long stored = awaitNotifications(patients * perPatient);
+        if (flagsWritten("bench") != 0) {
+            throw new IllegalStateException("paused workers wrote back");
+        }
+        double loadBefore = load();
+        Instant resumed = Instant.now();
+        workers.resume();
+        awaitFlags("bench", patients);
+        Instant last = flagTimes("bench").stream().max(Instant::compareTo).orElseThrow();
+        double drainSeconds = (last.toEpochMilli() - resumed.toEpochMilli()) / 1000.0;
+        double capacity = patients / drainSeconds;
+        double loadAfterDrain = load();
+        awaitNoNotifications();
+
+        // (b) latency at half the capacity: patients filed at a steady pace
+        double pace = capacity / 2;
+        Map<String, Instant> accepted = new ConcurrentHashMap<>();
+        int paced = patients;
+        double pacedSeconds = filePaced(ehr, "paced", paced, pace, accepted);
+        awaitFlags("paced", paced);
+        Latencies lat = latencies("paced", accepted);
+        double loadAfterPaced = load();
+
+        int workerCount = writeback.workers();
+        double aloneWorkers = alone(ehr, "w", patients, workerCount, EhrRoundTripBenchmark::directWrites);
         double aloneMany = alone(ehr, "m", patients, MANY, EhrRoundTripBenchmark::directWrites);
-        double aloneTransactions = alone(ehr, "t", patients, workers, EhrRoundTripBenchmark::transactionWrites);
+        double aloneTransactions = alone(ehr, "t", patients, workerCount, EhrRoundTripBenchmark::transactionWrites);
 
         // the same reads (e2guard's own fetch code, no queue, evaluation or bookkeeping) and writes
         org.e2guard.ehr.Ehr main = ehrs.find(HapiJpaEhrResource.EHR).orElseThrow();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        ExecutorService pool = Executors.newFixedThreadPool(workerCount);
         long t2 = System.nanoTime();
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < patients; i++) {
@@ -112,32 +156,106 @@ class EhrRoundTripBenchmark {
         pool.shutdown();
 
         String report = String.format(java.util.Locale.ROOT, """
-                EHR round trip against HAPI FHIR JPA server 8.8.0 (H2), %d patients, %d e2guard workers
-                  the EHR accepting %d single-patient transactions from %d threads: %.2f s (%.1f patients/s)
-                  end to end (first transaction filed -> last DetectedIssue + Flag + Provenances written):
-                    %.2f s, %.2f patients/s
-                  per patient, transaction accepted -> Flag written: p50 %.1f s, p95 %.1f s, max %.1f s
+                EHR round trip against HAPI FHIR JPA server 8.8.0 (H2), %d patients, %d e2guard workers, debounce %s
+                  the EHR accepting %d single-patient transactions from %d threads: %.2f s (%.1f patients/s); %d notifications (%d per patient)
+                  (a) capacity: backlog of %d patients queued with the workers paused, then drained:
+                    %.2f s, %.2f patients/s  (load average %.1f before, %.1f after)
+                  (b) latency at %.2f patients/s (half the capacity), %d patients filed over %.1f s (load average %.1f after):
+                    EHR delivery delay, transaction accepted -> first notification at e2guard: p50 %.2f s, p95 %.2f s, max %.2f s
+                    e2guard, first notification at e2guard -> Flag written:                  p50 %.2f s, p95 %.2f s, max %.2f s
+                    end to end, transaction accepted -> Flag written:                         p50 %.2f s, p95 %.2f s, max %.2f s
                   the EHR alone, same writes (conditional update DetectedIssue and Flag, 2 Provenances):
                     %d threads: %.2f s, %.1f patients/s;  %d threads: %.2f s, %.1f patients/s
                   the EHR alone, same writes as e2guard sends them (a transaction of both, one of both Provenances):
                     %d threads: %.2f s, %.1f patients/s
                   the EHR alone, same reads and writes (%d threads, no queue, no evaluation): %.2f s, %.1f patients/s
-                  e2guard end-to-end rate / EHR write rate: %.0f %% (%d threads), %.0f %% (%d threads), %.0f %% (as transactions); / EHR read+write rate: %.0f %%
-                """, patients, workers, patients, FILERS, acceptSeconds, patients / acceptSeconds, e2eSeconds,
-                patients / e2eSeconds, latency[0], latency[1], latency[2], workers, aloneWorkers, patients / aloneWorkers,
-                MANY, aloneMany, patients / aloneMany, workers, aloneTransactions, patients / aloneTransactions,
-                workers, readWriteSeconds, patients / readWriteSeconds,
-                100 * aloneWorkers / e2eSeconds, workers, 100 * aloneMany / e2eSeconds, MANY,
-                100 * aloneTransactions / e2eSeconds, 100 * readWriteSeconds / e2eSeconds);
+                  e2guard capacity / EHR write rate: %.0f %% (%d threads), %.0f %% (%d threads), %.0f %% (as transactions); / EHR read+write rate: %.0f %%
+                """, patients, workerCount, debounce, patients, FILERS, acceptSeconds, patients / acceptSeconds, stored,
+                perPatient, patients, drainSeconds, capacity, loadBefore, loadAfterDrain, pace, paced, pacedSeconds,
+                loadAfterPaced, lat.delivery()[0], lat.delivery()[1], lat.delivery()[2], lat.e2guard()[0], lat.e2guard()[1],
+                lat.e2guard()[2], lat.total()[0], lat.total()[1], lat.total()[2],
+                workerCount, aloneWorkers, patients / aloneWorkers,
+                MANY, aloneMany, patients / aloneMany, workerCount, aloneTransactions, patients / aloneTransactions,
+                workerCount, readWriteSeconds, patients / readWriteSeconds,
+                100 * aloneWorkers / drainSeconds, workerCount, 100 * aloneMany / drainSeconds, MANY,
+                100 * aloneTransactions / drainSeconds, 100 * readWriteSeconds / drainSeconds);
         System.out.println(report);
         Path out = Path.of("target", "bench", "ehr-roundtrip.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);
     }
 
-    private void run(IGenericClient ehr, String prefix, int n) throws Exception {
-        file(ehr, prefix, n, new ConcurrentHashMap<>());
-        awaitFlags(prefix, n);
+    private static double load() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /**
+     * Files one transaction per patient at a steady pace (patient i at i / rate seconds) from
+     * {@link #FILERS} threads; returns the seconds from the first to the last accepted.
+     */
+    private static double filePaced(IGenericClient ehr, String prefix, int n, double rate, Map<String, Instant> accepted)
+            throws Exception {
+        java.util.concurrent.ScheduledExecutorService pool = Executors.newScheduledThreadPool(FILERS);
+        long start = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String pid = prefix + i;
+            long at = (long) (i * 1e9 / rate);
+            done.add(pool.schedule(() -> fileOne(ehr, pid, accepted), at, java.util.concurrent.TimeUnit.NANOSECONDS));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** Notification rows stored (the workers are paused, so none is consumed). */
+    private long notificationsStored() {
+        return count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'");
+    }
+
+    private long count(String sql) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the EHR has delivered nothing new for {@link #QUIET_MILLIS}; the notifications stored. */
+    private long awaitQuiet() throws InterruptedException {
+        long seen = -1;
+        long since = System.nanoTime();
+        while (true) {
+            long now = notificationsStored();
+            if (now != seen) {
+                seen = now;
+                since = System.nanoTime();
+            } else if (now > 0 && System.nanoTime() - since > QUIET_MILLIS * 1_000_000L) {
+                return now;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private long awaitNotifications(long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 900_000_000_000L;
+        long stored;
+        while ((stored = notificationsStored()) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out: " + stored + " of " + expected + " notifications");
+            }
+            Thread.sleep(50);
+        }
+        return stored;
+    }
+
+    private void awaitNoNotifications() throws InterruptedException {
+        while (count("SELECT count(*) FROM ehr_outbox") > 0) {
+            Thread.sleep(50);
+        }
     }
 
     /** Files one transaction per patient from {@link #FILERS} threads; returns the seconds it took. */
@@ -147,17 +265,7 @@ class EhrRoundTripBenchmark {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String pid = prefix + i;
-            done.add(pool.submit(() -> {
-                List<Resource> chart = new ArrayList<>(Fixtures.manOnAnastrozole(pid));
-                chart.add(Fixtures.estradiol(pid + "-e2", pid, 14, 5));
-                Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-                for (Resource r : chart) {
-                    String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
-                    tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-                }
-                ehr.transaction().withBundle(tx).execute();
-                accepted.put(pid, Instant.now());
-            }));
+            done.add(pool.submit(() -> fileOne(ehr, pid, accepted)));
         }
         for (Future<?> f : done) {
             f.get();
@@ -168,7 +276,19 @@ class EhrRoundTripBenchmark {
         return seconds;
     }
 
-    /** The same writes for the bench patients, under identifiers of their own ({@code run}). */
+    /** One patient's chart (estradiol 14 pg/mL on anastrozole) as one transaction; records when the EHR accepted it. */
+    private static void fileOne(IGenericClient ehr, String pid, Map<String, Instant> accepted) {
+        List<Resource> chart = new ArrayList<>(Fixtures.manOnAnastrozole(pid));
+        chart.add(Fixtures.estradiol(pid + "-e2", pid, 14, 5));
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (Resource r : chart) {
+            String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
+            tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
+        }
+        ehr.transaction().withBundle(tx).execute();
+        accepted.put(pid, Instant.now());
+    }
+
     /** One patient's writes, under identifiers of a run of their own. */
     private interface Writes {
         void write(IGenericClient ehr, String run, String pid);
@@ -236,20 +356,33 @@ class EhrRoundTripBenchmark {
         return out;
     }
 
-    /** p50, p95 and max of (Flag written - transaction accepted), in seconds. */
-    private double[] latencies(String prefix, Map<String, Instant> accepted) throws SQLException {
-        List<Double> seconds = new ArrayList<>();
+    /** p50, p95 and max, in seconds, of each part of a patient's way from the EHR to its Flag written back. */
+    record Latencies(double[] delivery, double[] e2guard, double[] total) {
+    }
+
+    private Latencies latencies(String prefix, Map<String, Instant> accepted) throws SQLException {
+        List<Double> delivery = new ArrayList<>();
+        List<Double> e2guard = new ArrayList<>();
+        List<Double> total = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT patient_id, written_at FROM writeback_state WHERE resource_type = 'Flag' AND patient_id LIKE ?")) {
+                "SELECT patient_id, notified_at, written_at FROM writeback_state WHERE resource_type = 'Flag' AND patient_id LIKE ?")) {
             ps.setString(1, prefix + "%");
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Instant in = accepted.get(rs.getString(1));
-                    seconds.add((rs.getTimestamp(2).toInstant().toEpochMilli() - in.toEpochMilli()) / 1000.0);
+                    long in = accepted.get(rs.getString(1)).toEpochMilli();
+                    long notified = rs.getTimestamp(2).toInstant().toEpochMilli();
+                    long written = rs.getTimestamp(3).toInstant().toEpochMilli();
+                    delivery.add((notified - in) / 1000.0);
+                    e2guard.add((written - notified) / 1000.0);
+                    total.add((written - in) / 1000.0);
                 }
             }
         }
-        double[] sorted = seconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Latencies(percentiles(delivery), percentiles(e2guard), percentiles(total));
+    }
+
+    private static double[] percentiles(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new double[] { sorted[(int) Math.floor(0.50 * (sorted.length - 1))],
                 sorted[(int) Math.floor(0.95 * (sorted.length - 1))], sorted[sorted.length - 1] };
     }

@@ -60,6 +60,37 @@ class OutboxTimingTest {
         outbox = new Outbox(db, clock, CONFIG);
     }
 
+    // ---- notification arrival ------------------------------------------------------------------
+
+    @Test
+    void aRunCarriesTheEarliestArrivalNotYetPickedUpAndAFailedRunGivesItBack() {
+        Instant first = clock.instant();
+        outbox.enqueue("ehr", Kinds.PATIENT, "p1", "{}", clock.instant(), first);
+        clock.advance(Duration.ofSeconds(1));
+        outbox.enqueue("ehr", Kinds.PATIENT, "p1", "{}", clock.instant(), clock.instant());
+        OutboxJob run = claim("replica-a").orElseThrow();
+        assertEquals(first, run.receivedAt(), "the earliest of the coalesced notifications");
+
+        // a notification while the row runs belongs to the next run, not to this one
+        clock.advance(Duration.ofSeconds(1));
+        Instant during = clock.instant();
+        outbox.enqueue("ehr", Kinds.PATIENT, "p1", "{}", clock.instant(), during);
+        outbox.complete(run);
+        OutboxJob next = claim("replica-a").orElseThrow();
+        assertEquals(during, next.receivedAt());
+
+        // a failed run puts its arrival back, still the earliest
+        clock.advance(Duration.ofSeconds(1));
+        outbox.enqueue("ehr", Kinds.PATIENT, "p1", "{}", clock.instant(), clock.instant());
+        outbox.fail(next, "EHR down");
+        clock.advance(MAX);
+        assertEquals(during, claim("replica-a").orElseThrow().receivedAt());
+
+        // work no notification caused carries none
+        outbox.enqueue("ehr", Kinds.SYNC, "ehr", null, clock.instant());
+        assertEquals(null, claim("replica-a").orElseThrow().receivedAt());
+    }
+
     // ---- leases -------------------------------------------------------------------------------
 
     @Test

@@ -154,6 +154,30 @@ class OutboxTest {
     }
 
     @Test
+    void anOperatorPausesTheWorkersAndWorkQueuedMeanwhileIsDeliveredOnResume() {
+        Observation e2 = seedSuppressed("pause1");
+        given().post("/admin/outbox/pause").then().statusCode(401);
+        try {
+            given().header("Authorization", "Bearer test-key").post("/admin/outbox/pause").then().statusCode(200)
+                    .body("paused", is(true)).body("workers", is(config.workers()));
+            // notifications are still accepted and stored while paused
+            t.notifier().update().resource(e2).execute();
+            assertTrue(count("SELECT count(*) FROM ehr_outbox WHERE kind = 'notification'") >= 1, "the notification is stored");
+            given().header("Authorization", "Bearer test-key").get("/admin/outbox/workers").then().statusCode(200)
+                    .body("paused", is(true));
+        } finally {
+            given().header("Authorization", "Bearer test-key").post("/admin/outbox/resume").then().statusCode(200)
+                    .body("paused", is(false));
+        }
+        await("pause1 written after the resume", WAIT, () -> t.flags("pause1").size() == 1);
+        // the write-back knows when the notification behind it arrived
+        assertTrue(db.first("SELECT notified_at FROM writeback_state WHERE ehr = 'main' AND patient_id = 'pause1' "
+                + "AND resource_type = 'Flag'", rs -> Jdbc.instant(rs, 1)).orElseThrow() != null, "notified_at recorded");
+        assertTrue(given().get("/q/metrics").then().statusCode(200).extract().asString()
+                .contains("e2guard_writeback_delay_seconds_count"), "the notification-to-write-back histogram");
+    }
+
+    @Test
     void twoReplicasWorkingTheSameOutboxDeliverEverythingExactlyOnce() {
         List<Observation> results = new ArrayList<>();
         for (int i = 0; i < 12; i++) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.e2guard.fhir.FhirError;
 import org.e2guard.outbox.Kinds;
 import org.e2guard.outbox.Outbox;
+import org.e2guard.outbox.OutboxWorkers;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
@@ -21,7 +22,8 @@ import jakarta.ws.rs.core.MediaType;
 /**
  * The outbox for operators (API key required, like everything under {@code /admin/}): list rows
  * by state, kind and EHR with paging, and put dead letters back to work, one or all. Payloads are
- * never shown (they can hold patient data); keys are the EHR's opaque patient ids.
+ * never shown (they can hold patient data); keys are the EHR's opaque patient ids. The workers of
+ * the replica that answers can be paused and resumed (maintenance of an EHR, a controlled drain).
  */
 @Path("/admin/outbox")
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,6 +32,12 @@ public class OutboxAdminResource {
 
     @Inject
     Outbox outbox;
+    @Inject
+    OutboxWorkers workers;
+
+    /** This replica's workers: how many run, and whether they are paused. */
+    public record Workers(int workers, boolean paused) {
+    }
 
     public record Listing(long total, int offset, int count, List<Outbox.Row> rows) {
     }
@@ -76,5 +84,28 @@ public class OutboxAdminResource {
     @Operation(summary = "Put every dead letter back to work")
     public Map<String, Integer> retryAll() {
         return Map.of("retried", outbox.retryAllDead());
+    }
+
+    @GET
+    @Path("workers")
+    @Operation(summary = "This replica's outbox workers: how many, and whether paused")
+    public Workers workers() {
+        return new Workers(workers.workerCount(), workers.isPaused());
+    }
+
+    @POST
+    @Path("pause")
+    @Operation(summary = "This replica's workers finish the row in hand and claim nothing more (notifications are still queued)")
+    public Workers pause() {
+        workers.pause();
+        return workers();
+    }
+
+    @POST
+    @Path("resume")
+    @Operation(summary = "This replica's workers claim again")
+    public Workers resume() {
+        workers.resume();
+        return workers();
     }
 }

@@ -20,8 +20,8 @@ import jakarta.inject.Singleton;
  * per route instead of some seventy.
  */
 public class LatencyBuckets {
-    /** Timers that get the buckets: CDS Hooks calls (tag hook) and every HTTP request. */
-    static final Set<String> TIMERS = Set.of("e2guard.cds.request", "http.server.requests");
+    /** Timers that get the buckets: CDS Hooks calls (tag hook), every HTTP request, notification to write-back. */
+    static final Set<String> TIMERS = Set.of("e2guard.cds.request", "http.server.requests", "e2guard.writeback.delay");
 
     static final double[] BUCKETS_NANOS = Stream.of(25, 50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10000)
             .mapToDouble(ms -> Duration.ofMillis(ms).toNanos()).toArray();
