@@ -278,14 +278,7 @@ class EhrRoundTripBenchmark {
 
     /** One patient's chart (estradiol 14 pg/mL on anastrozole) as one transaction; records when the EHR accepted it. */
     private static void fileOne(IGenericClient ehr, String pid, Map<String, Instant> accepted) {
-        List<Resource> chart = new ArrayList<>(Fixtures.manOnAnastrozole(pid));
-        chart.add(Fixtures.estradiol(pid + "-e2", pid, 14, 5));
-        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        for (Resource r : chart) {
-            String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
-            tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-        }
-        ehr.transaction().withBundle(tx).execute();
+        ehr.transaction().withBundle(Fixtures.transaction(Fixtures.oneFinding(pid))).execute();
         accepted.put(pid, Instant.now());
     }
 

@@ -2,6 +2,7 @@ package org.e2guard.subscription;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 
@@ -79,6 +80,23 @@ public final class Fixtures {
         d.setTiming(new Timing().setRepeat(new Timing.TimingRepeatComponent().setFrequency(perWeek).setPeriod(1)
                 .setPeriodUnit(Timing.UnitsOfTime.WK)));
         return m;
+    }
+
+    /** One patient with one finding (estradiol 14 pg/mL on anastrozole): what the EHR benchmarks and burst tests file. */
+    public static List<Resource> oneFinding(String pid) {
+        List<Resource> chart = new ArrayList<>(manOnAnastrozole(pid));
+        chart.add(estradiol(pid + "-e2", pid, 14, 5));
+        return chart;
+    }
+
+    /** The resources as one transaction of PUTs under their own ids, as an EHR's interface engine files them. */
+    public static Bundle transaction(List<? extends Resource> resources) {
+        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (Resource r : resources) {
+            String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
+            tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
+        }
+        return tx;
     }
 
     /** A collection Bundle of the resources, for the test EHR's /control/load. */

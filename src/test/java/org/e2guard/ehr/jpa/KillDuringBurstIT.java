@@ -177,14 +177,7 @@ class KillDuringBurstIT {
 
     /** One patient's chart (estradiol 14 pg/mL on anastrozole: one finding) as one transaction. */
     private static void file(IGenericClient ehr, String pid) {
-        List<Resource> chart = new ArrayList<>(Fixtures.manOnAnastrozole(pid));
-        chart.add(Fixtures.estradiol(pid + "-e2", pid, 14, 5));
-        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        for (Resource r : chart) {
-            String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
-            tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-        }
-        ehr.transaction().withBundle(tx).execute();
+        ehr.transaction().withBundle(Fixtures.transaction(Fixtures.oneFinding(pid))).execute();
     }
 
     private static int activeSubscriptions(IGenericClient ehr) {

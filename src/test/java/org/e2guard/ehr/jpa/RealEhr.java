@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.e2guard.mapping.output.Canonical;
+import org.e2guard.subscription.Fixtures;
 import org.e2guard.subscription.SubscriptionRegistrar;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DetectedIssue;
@@ -35,12 +36,7 @@ final class RealEhr {
 
     /** Files the resources in one transaction under their own ids, as an EHR's interface engine would. */
     void post(List<? extends Resource> resources) {
-        Bundle tx = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        for (Resource r : resources) {
-            String url = r.fhirType() + "/" + r.getIdElement().getIdPart();
-            tx.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(url);
-        }
-        client.transaction().withBundle(tx).execute();
+        client.transaction().withBundle(Fixtures.transaction(resources)).execute();
     }
 
     <T extends Resource> List<T> search(Class<T> type, String patientParam, String pid) {
