@@ -83,6 +83,19 @@ public class NotificationHandler implements JobHandler {
         }
     }
 
+    /**
+     * Handles a notification that carries its resource, at once, when the resource names its patient:
+     * the patient's row (debounced) is then the durable record of the event, and no notification row
+     * has to be stored, claimed and run first. False when it needs the queue (no patient subject).
+     */
+    public boolean handleNow(Ehr ehr, Resource r, Instant arrived) {
+        if (Subjects.patientId(r) == null) {
+            return false;
+        }
+        changed(ehr, arrived, r);
+        return true;
+    }
+
     private void changed(Ehr ehr, Instant arrived, Resource r) {
         String patient = Subjects.patientId(r);
         if (patient == null) {
