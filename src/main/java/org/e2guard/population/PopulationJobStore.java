@@ -43,10 +43,24 @@ public class PopulationJobStore {
                 job.id(), json(job), owner, now);
     }
 
-    /** Saves a job's new state; false when the job is gone (deleted by a DELETE on any replica). */
+    /**
+     * Saves the owner's new state of an unfinished job; false when the job is gone (deleted by a
+     * DELETE on any replica) or already over (declared failed by another replica that found its
+     * heartbeat stale): either way the owner must stop. The first end written is the one that stays.
+     */
     boolean save(PopulationJob job, Instant now) {
-        return db.update("UPDATE population_job SET status = ?, heartbeat = ?, finished_at = ? WHERE id = ?",
+        return db.update("UPDATE population_job SET status = ?, heartbeat = ?, finished_at = ? WHERE id = ? AND finished_at IS NULL",
                 json(job), now, job.finished(), job.id()) > 0;
+    }
+
+    /**
+     * Declares a job failed because its heartbeat is stale, only if nobody wrote it since it was
+     * read with that heartbeat: an owner that was only slow and has since renewed it, or finished,
+     * keeps its job. False when the row changed.
+     */
+    boolean failStale(PopulationJob failed, Instant heartbeatRead, Instant now) {
+        return db.update("UPDATE population_job SET status = ?, finished_at = ? WHERE id = ? AND heartbeat = ? AND finished_at IS NULL",
+                json(failed), now, failed.id(), heartbeatRead) > 0;
     }
 
     Optional<Stored> find(String id) {

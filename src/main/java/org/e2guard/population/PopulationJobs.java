@@ -96,17 +96,25 @@ public class PopulationJobs {
     }
 
     /**
-     * Clears the scratch directories a previous process of this replica left behind: their jobs
-     * cannot be resumed (their state in the store is failed, or will be once their heartbeat is stale).
+     * Clears the scratch directories a previous process of this replica left behind, and fails
+     * their jobs at once instead of after the heartbeat goes stale: a restarted pod (same host
+     * name, another start nonce) cannot resume them. Directories of other owners' live jobs (a
+     * work directory shared on purpose) are left alone.
      */
     void onStart(@Observes StartupEvent e) throws IOException {
         if (!Files.isDirectory(root)) {
             return;
         }
+        String previousSelf = owner.substring(0, owner.lastIndexOf('/') + 1);
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                String id = dir.getFileName().toString();
-                if (store.find(id).map(s -> s.job().state().over() || stale(s)).orElse(true)) {
+                Optional<PopulationJobStore.Stored> stored = store.find(dir.getFileName().toString());
+                if (stored.isPresent() && !stored.get().job().state().over() && stored.get().owner().startsWith(previousSelf)) {
+                    store.failStale(stored.get().job().failed(new PopulationJob.Failure(500,
+                            "The service restarted while this dry run was running; submit it again."), clock.instant()),
+                            stored.get().heartbeat(), clock.instant());
+                    delete(dir);
+                } else if (stored.map(s -> s.job().state().over() || stale(s)).orElse(true)) {
                     delete(dir);
                 }
             }
@@ -182,15 +190,17 @@ public class PopulationJobs {
 
     /** A job as any replica sees it: one whose replica stopped is failed here and now. */
     public Optional<PopulationJob> job(String id) {
-        return store.find(id).map(stored -> {
-            if (!stale(stored) || local.containsKey(id)) {
-                return stored.job();
-            }
-            PopulationJob failed = stored.job().failed(new PopulationJob.Failure(500,
-                    "The replica running this dry run stopped before it finished; submit it again."), clock.instant());
-            store.save(failed, clock.instant());
-            return failed;
-        });
+        Optional<PopulationJobStore.Stored> found = store.find(id);
+        if (found.isEmpty() || !stale(found.get()) || local.containsKey(id)) {
+            return found.map(PopulationJobStore.Stored::job);
+        }
+        PopulationJob failed = found.get().job().failed(new PopulationJob.Failure(500,
+                "The replica running this dry run stopped before it finished; submit it again."), clock.instant());
+        if (store.failStale(failed, found.get().heartbeat(), clock.instant())) {
+            return Optional.of(failed);
+        }
+        // its owner wrote meanwhile: it was slow, not gone
+        return store.find(id).map(PopulationJobStore.Stored::job);
     }
 
     /**
@@ -262,6 +272,11 @@ public class PopulationJobs {
         } catch (PopulationException e) {
             progress.fail(new PopulationJob.Failure(e.status(), e.getMessage()));
         } catch (IOException | RuntimeException e) {
+            if (!store.exists(id)) {
+                // deleted on another replica while its outputs were being stored
+                LOG.infof("population dry run %s cancelled", id);
+                return;
+            }
             // the exception may carry input text: its type only, the job id for the operator
             LOG.errorf("population dry run %s failed: %s", id, e.getClass().getName());
             progress.fail(new PopulationJob.Failure(500, "The dry run failed (" + e.getClass().getSimpleName() + "); see the service log."));

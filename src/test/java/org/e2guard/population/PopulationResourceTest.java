@@ -15,6 +15,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import io.restassured.response.Response;
 
 /**
@@ -116,5 +118,30 @@ class PopulationResourceTest {
         api().delete(location).then().statusCode(202);
         api().get(location).then().statusCode(404);
         api().delete(location).then().statusCode(404);
+    }
+
+    @Inject
+    PopulationJobStore store;
+    @Inject
+    Clock clock;
+
+    @Test
+    void aJobWhoseReplicaStoppedIsFailedOnceAndASlowOwnerCannotReviveIt() {
+        Instant now = clock.instant();
+        PopulationJob running = new PopulationJob(java.util.UUID.randomUUID().toString(), PopulationJob.State.RUNNING,
+                "evaluating", now.minus(Duration.ofMinutes(5)), null, 1, now, List.of(), null, List.of());
+        Instant lastBeat = now.minus(PopulationJobs.STALE).minusSeconds(1);
+        store.insert(running, "gone-pod/1234abcd", lastBeat);
+
+        // an owner that renewed after the poll read the row keeps its job
+        assertTrue(!store.failStale(running.failed(new PopulationJob.Failure(500, "x"), now), lastBeat.minusSeconds(1), now),
+                "a heartbeat other than the one read is not failed");
+
+        String location = "/fhir/population-jobs/" + running.id();
+        api().get(location).then().statusCode(500).body(containsString("stopped before it finished"));
+        // the owner was only slow: its next write finds the job over and must stop, the failure stays
+        assertTrue(!store.save(running.with(PopulationJob.State.RUNNING, "still evaluating"), now));
+        api().get(location).then().statusCode(500).body(containsString("stopped before it finished"));
+        api().delete(location).then().statusCode(202);
     }
 }
