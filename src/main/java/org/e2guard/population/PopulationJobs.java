@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -387,16 +386,11 @@ public class PopulationJobs {
             String path = p.getRawPath() == null || p.getRawPath().isEmpty() ? "/" : p.getRawPath();
             String upath = u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath();
             boolean pathOk = upath.equals(path) || upath.startsWith(path.endsWith("/") ? path : path + "/");
-            if (u.getScheme().equalsIgnoreCase(p.getScheme()) && u.getHost().toLowerCase(Locale.ROOT).equals(
-                    p.getHost() == null ? null : p.getHost().toLowerCase(Locale.ROOT)) && port(u) == port(p) && pathOk) {
+            if (pathOk && BulkExport.sameOrigin(u, p)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static int port(URI u) {
-        return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     private void expire() {

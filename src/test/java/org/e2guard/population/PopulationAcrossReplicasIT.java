@@ -17,10 +17,8 @@ import java.util.stream.Stream;
 
 import org.e2guard.mapping.output.RuleMeasureReport;
 import org.e2guard.testing.PackagedReplicas;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.Parameters;
-import org.hl7.fhir.r4.model.UrlType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,9 +109,7 @@ class PopulationAcrossReplicasIT {
     }
 
     private static String kickOff(String base, List<String> inputs) {
-        Parameters p = new Parameters();
-        inputs.forEach(f -> p.addParameter().setName("input").setValue(new UrlType(f)));
-        p.addParameter().setName("asOf").setValue(new DateTimeType(PopulationFixtures.AS_OF));
+        Parameters p = PopulationFixtures.requestByUrl(inputs);
         return api(base).contentType("application/fhir+json").header("Prefer", "respond-async")
                 .body(TestPopulation.CTX.newJsonParser().encodeResourceToString(p)).post("/fhir/$evaluate-population")
                 .then().statusCode(202).extract().header("Content-Location");

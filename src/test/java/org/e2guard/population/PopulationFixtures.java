@@ -43,8 +43,13 @@ public final class PopulationFixtures {
     }
 
     public static Parameters request(List<String> files, Parameters.ParametersParameterComponent... settings) {
+        return requestByUrl(files.stream().map(f -> BulkFileServer.base + f).toList(), settings);
+    }
+
+    /** The dry run's Parameters for inputs given as whole URLs, evaluated at {@link #AS_OF}. */
+    public static Parameters requestByUrl(List<String> urls, Parameters.ParametersParameterComponent... settings) {
         Parameters p = new Parameters();
-        files.forEach(f -> p.addParameter().setName("input").setValue(new UrlType(BulkFileServer.base + f)));
+        urls.forEach(u -> p.addParameter().setName("input").setValue(new UrlType(u)));
         p.addParameter().setName("asOf").setValue(new DateTimeType(AS_OF));
         for (Parameters.ParametersParameterComponent s : settings) {
             p.addParameter(s);
