@@ -17,6 +17,7 @@ import org.e2guard.timeline.DxaResult.Kind;
 import org.e2guard.timeline.DxaResult.Region;
 import org.e2guard.timeline.DxaResult.Site;
 import org.e2guard.timeline.DxaResult;
+import org.e2guard.timeline.Numbers;
 
 /** B1-B3: bone density in anyone on an aromatase inhibitor (RULES.md §4). */
 final class BoneRules {
@@ -57,27 +58,29 @@ final class BoneRules {
         }
         String score = useT ? "T-score" : "Z-score";
         String label = "Lowest " + score + " of the newest DXA (" + lowest.site().label() + ")";
+        // a person writes a score to one decimal; never rounded onto the other side of a threshold
+        String shown = score + " " + Numbers.rounded(lowest.value(), 1, useT
+                ? new double[] {p.tScoreOsteoporosisAtOrBelow(), p.tScoreOsteopeniaBelow()}
+                : new double[] {p.zScoreLowAtOrBelow()});
+        String measured = "DXA " + shown + " (" + lowest.site().label() + "), " + newest + ", " + s.relativeToAi(newest);
         FindingBuilder b;
         Rule rule = Rule.B1;
         if (useT && lowest.value() <= p.tScoreOsteoporosisAtOrBelow()) {
             b = s.finding(Rule.B1, Severity.HIGH)
-                    .summary("DXA T-score " + format(lowest.value()) + " (" + lowest.site().label() + ") on "
-                            + s.aiName() + ": osteoporosis range")
+                    .summary(measured + ": osteoporosis range")
                     .threshold("lowest T-score <= " + format(p.tScoreOsteoporosisAtOrBelow()) + " (WHO), age >= "
                             + p.tScoreMinAge() + " on the scan date")
                     .sources(Source.WHO_1994, Source.EASTELL_2008_ATAC, Source.BURNETT_BOWIE_2009);
         } else if (!useT && lowest.value() <= p.zScoreLowAtOrBelow()) {
             b = s.finding(Rule.B1, Severity.HIGH)
-                    .summary("DXA Z-score " + format(lowest.value()) + " (" + lowest.site().label() + ") on "
-                            + s.aiName() + ": below the expected range for age")
+                    .summary(measured + ": below the expected range for age")
                     .threshold("lowest Z-score <= " + format(p.zScoreLowAtOrBelow()) + " (ISCD), age < "
                             + p.tScoreMinAge() + " on the scan date")
                     .sources(Source.ISCD, Source.EASTELL_2008_ATAC, Source.BURNETT_BOWIE_2009);
         } else if (useT && lowest.value() < p.tScoreOsteopeniaBelow()) {
             rule = Rule.B2;
             b = s.finding(Rule.B2, Severity.MODERATE)
-                    .summary("DXA T-score " + format(lowest.value()) + " (" + lowest.site().label() + ") on "
-                            + s.aiName() + ": osteopenia range")
+                    .summary(measured + ": osteopenia range")
                     .threshold("lowest T-score > " + format(p.tScoreOsteoporosisAtOrBelow()) + " and < "
                             + format(p.tScoreOsteopeniaBelow()) + " (WHO)")
                     .sources(Source.WHO_1994, Source.EASTELL_2008_ATAC, Source.BURNETT_BOWIE_2009);
@@ -87,14 +90,40 @@ final class BoneRules {
         Instant scanTime = newest.atStartOfDay(ZoneOffset.UTC).toInstant();
         b.value(label, lowest).window(scanTime, scanTime, "newest DXA, " + newest);
         scan.stream().filter(d -> d.kind() == kind && d != lowest).forEach(d -> b.value(score + " (" + d.site().label() + ")", d));
+        if (newest.isBefore(s.ai.start().atZone(ZoneOffset.UTC).toLocalDate())) {
+            b.note("This DXA (" + newest + ") was taken before " + s.aiName() + " started ("
+                    + Situation.date(s.ai.start()) + "): it shows the bone density the patient started with.");
+        }
         List<ClinicalContext> fractures = s.context(ClinicalContext.Kind.FRAGILITY_FRACTURE);
         if (rule == Rule.B1 && !fractures.isEmpty()) {
             b.note("A fragility fracture is on record: this is severe osteoporosis.");
             fractures.forEach(f -> b.evidence(f.ref()));
         }
-        b.actions(Action.REVIEW_AI_DOSE, Action.CALCIUM_VITAMIN_D_INTAKE, Action.WEIGHT_BEARING_EXERCISE,
-                Action.CONSIDER_REFERRAL);
+        treatment(s, b, rule, b.severity());
         out.add(bone(s, b).build());
+    }
+
+    /**
+     * The action table's recommendations (RULES.md 1.2 §5) and, without testosterone therapy, what
+     * the table asks the detail to say: the AI is treated alongside, not reviewed.
+     */
+    private static void treatment(Situation s, FindingBuilder b, Rule rule, Severity severity) {
+        b.actions(s.tableActions(rule, severity));
+        if (s.onTrt()) {
+            return;
+        }
+        boolean serious = rule == Rule.B1 || severity == Severity.HIGH;
+        if (serious) {
+            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer it continues, "
+                    + "and bone loss is treated alongside it: assess fracture risk and consider a bisphosphonate or "
+                    + "denosumab (Hadji 2017; Coleman 2020).");
+        } else {
+            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer it continues. "
+                    + "Assess fracture risk (e.g. FRAX with the femoral neck T-score): bone-modifying therapy is advised "
+                    + "on an aromatase inhibitor from a T-score below -2.0 or with two or more clinical risk factors "
+                    + "(Coleman 2020).");
+        }
+        b.sources(Source.HADJI_2017, Source.COLEMAN_2020_ESMO);
     }
 
     private static void decline(Situation s, List<Finding> out) {
@@ -135,7 +164,8 @@ final class BoneRules {
                                 + format(lossPercent) + " % vs " + which + ", " + format(perYear) + " %/year", newest);
                 if (b.severity() == sev) {
                     b.summary("BMD " + site.getKey().label() + " down " + format(lossPercent) + " % ("
-                            + format(perYear) + " %/year) on " + s.aiName() + ": beyond the least significant change");
+                            + format(perYear) + " %/year) to " + newest.date() + ", " + s.relativeToAi(newest.date())
+                            + ": beyond the least significant change");
                 }
                 b.window(reference.time(), newest.time(), which + " to newest DXA at " + site.getKey().label());
             }
@@ -147,9 +177,8 @@ final class BoneRules {
                         + " %, total hip " + format(p.lscTotalHipPercent()) + " %, femur/femoral neck "
                         + format(p.lscFemurPercent()) + " %; high if lumbar spine loss >= "
                         + format(p.fastSpineLossPercentPerYear()) + " %/year")
-                .actions(Action.REVIEW_AI_DOSE, Action.CALCIUM_VITAMIN_D_INTAKE, Action.WEIGHT_BEARING_EXERCISE,
-                        Action.CONSIDER_REFERRAL)
                 .sources(Source.BURNETT_BOWIE_2009, Source.EASTELL_2008_ATAC, Source.ISCD);
+        treatment(s, b, Rule.B3, b.severity());
         out.add(bone(s, b).build());
     }
 
@@ -189,6 +218,13 @@ final class BoneRules {
                     b.note("Risk factor on record: long-term glucocorticoid therapy.");
                     b.evidence(g.ref());
                 });
+        for (ClinicalContext.Kind kind : List.of(ClinicalContext.Kind.OSTEOPOROSIS_DIAGNOSIS,
+                ClinicalContext.Kind.OSTEOPENIA_DIAGNOSIS)) {
+            for (ClinicalContext d : s.context(kind)) {
+                b.note("Known diagnosis: " + diagnosis(d) + ".");
+                b.evidence(d.ref());
+            }
+        }
         Integer age = s.ageNow();
         if (age != null && age >= s.p.contextAgeAtOrAbove()) {
             b.note("Risk factor: age " + s.p.contextAgeAtOrAbove() + " or more.");
@@ -203,5 +239,15 @@ final class BoneRules {
         }
         s.noteNameMatches(b);
         return b;
+    }
+
+    /** RULES.md 1.2 §4: "osteoporosis diagnosed 2010-04-02", by the Condition's own dates. */
+    private static String diagnosis(ClinicalContext d) {
+        String what = d.kind() == ClinicalContext.Kind.OSTEOPOROSIS_DIAGNOSIS ? "osteoporosis" : "osteopenia";
+        if (d.time() == null) {
+            return what + " on record (no date given)";
+        }
+        return d.onsetDated() ? what + " diagnosed " + Situation.date(d.time())
+                : what + " on record since " + Situation.date(d.time()) + " (recorded date)";
     }
 }

@@ -40,7 +40,7 @@ final class DoseRules {
                 .implicated(List.of(newest.ref()));
         b.implicated(s.trt.members().stream().map(Exposure::ref).toList());
         s.noteNameMatches(b);
-        out.add(describe(s.p, b).build());
+        out.add(describe(s.p, b).actions(s.tableActions(Rule.D1, sev)).build());
     }
 
     /** The D1 severity for a weekly dose, or null when D1 does not fire. */
@@ -54,7 +54,6 @@ final class DoseRules {
     static FindingBuilder describe(RuleParameters p, FindingBuilder b) {
         return b.threshold("weekly anastrozole > " + format(p.anastrozoleWeeklyAbove()) + " mg; high if >= "
                         + format(p.anastrozoleWeeklyHighAtOrAbove()) + " mg/week (1 mg daily, the trial dose that lowered spine BMD)")
-                .actions(Action.REVIEW_AI_DOSE, Action.ORDER_SENSITIVE_ESTRADIOL)
                 .sources(Source.BURNETT_BOWIE_2009, Source.DOSING);
     }
 }

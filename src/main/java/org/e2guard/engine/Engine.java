@@ -16,7 +16,7 @@ import org.e2guard.timeline.PatientRecord;
  */
 public final class Engine {
     /** The version of RULES.md implemented here; every finding carries it. */
-    public static final String RULESET_VERSION = "1.1.0";
+    public static final String RULESET_VERSION = "1.2.0";
 
     private static final Comparator<Finding> ORDER = Comparator.comparing(Finding::severity)
             .thenComparing(Finding::rule);

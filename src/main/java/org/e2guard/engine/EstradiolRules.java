@@ -48,9 +48,9 @@ final class EstradiolRules {
         RuleParameters p = s.p;
         Severity sev = e2.canonical().certainlyBelow(p.estradiolSevereBelow()) ? Severity.HIGH : Severity.MODERATE;
         FindingBuilder b = s.finding(Rule.E1, sev)
-                .summary("Estradiol " + e2.canonicalText() + " on " + s.aiName()
+                .summary("Estradiol " + e2.readable(thresholds(p)) + ", " + Situation.date(e2.time()) + ", on " + s.aiName()
                         + ": below the bone-protective threshold of " + format(p.estradiolSuppressedBelow()) + " pg/mL")
-                .value("Latest estradiol on the aromatase inhibitor", e2)
+                .value("Latest estradiol on the aromatase inhibitor", e2, thresholds(p))
                 .threshold("estradiol < " + pg(p.estradiolSuppressedBelow()) + "; high severity if < "
                         + pg(p.estradiolSevereBelow()))
                 .window(s.ai.start(), s.asOf, "since the start of the current aromatase inhibitor run");
@@ -63,9 +63,10 @@ final class EstradiolRules {
     private static Finding borderline(Situation s, LabResult e2) {
         RuleParameters p = s.p;
         FindingBuilder b = s.finding(Rule.E2, Severity.LOW)
-                .summary("Estradiol " + e2.canonicalText() + " on " + s.aiName() + ": borderline-low ("
-                        + format(p.estradiolSuppressedBelow()) + "-" + format(p.estradiolBorderlineBelow()) + " pg/mL)")
-                .value("Latest estradiol on the aromatase inhibitor", e2)
+                .summary("Estradiol " + e2.readable(thresholds(p)) + ", " + Situation.date(e2.time()) + ", on " + s.aiName()
+                        + ": borderline-low (" + format(p.estradiolSuppressedBelow()) + "-" + format(p.estradiolBorderlineBelow())
+                        + " pg/mL)")
+                .value("Latest estradiol on the aromatase inhibitor", e2, thresholds(p))
                 .threshold("estradiol >= " + pg(p.estradiolSuppressedBelow()) + " and < " + pg(p.estradiolBorderlineBelow()))
                 .window(s.ai.start(), s.asOf, "since the start of the current aromatase inhibitor run");
         return common(s, b, List.of(e2)).build();
@@ -80,21 +81,36 @@ final class EstradiolRules {
             return null;
         }
         FindingBuilder b = s.finding(Rule.E3, Severity.HIGH)
-                .summary("Estradiol below " + format(below) + " pg/mL on two results " + daysApart
-                        + " days apart on " + s.aiName() + ": persistently suppressed")
-                .value("Previous estradiol on the aromatase inhibitor", previous)
-                .value("Latest estradiol on the aromatase inhibitor", latest)
+                .summary("Estradiol below " + format(below) + " pg/mL on two results " + daysApart + " days apart ("
+                        + Situation.date(previous.time()) + ", " + Situation.date(latest.time()) + ") on " + s.aiName()
+                        + ": persistently suppressed")
+                .value("Previous estradiol on the aromatase inhibitor", previous, thresholds(p))
+                .value("Latest estradiol on the aromatase inhibitor", latest, thresholds(p))
                 .threshold("two newest estradiol results both < " + pg(below) + ", at least "
                         + p.persistentMinDaysApart() + " days apart, on continuous aromatase inhibitor exposure")
                 .window(previous.time(), latest.time(), daysApart + " days between the two results");
         return common(s, b, List.of(previous, latest)).build();
     }
 
-    /** Shared by E1-E3: assay caveats, symptoms, actions and sources. */
+    /** The thresholds a shown estradiol figure must not be rounded across. */
+    private static double[] thresholds(RuleParameters p) {
+        return new double[] {p.estradiolSevereBelow(), p.estradiolSuppressedBelow(), p.estradiolBorderlineBelow()};
+    }
+
+    /**
+     * Shared by E1-E3: assay caveats, symptoms, actions and sources. Without testosterone therapy the
+     * AI is not the lever (RULES.md 1.2 §5): no dose review, and the detail says why.
+     */
     private static FindingBuilder common(Situation s, FindingBuilder b, List<LabResult> deciding) {
         b.implicated(s.aiRefs())
-                .actions(Action.REVIEW_AI_DOSE, Action.ORDER_DXA)
-                .sources(Source.KHOSLA_RIGGS, Source.BURNETT_BOWIE_2009, Source.DOSING);
+                .actions(s.tableActions(b.rule(), b.severity()))
+                .sources(Source.KHOSLA_RIGGS, Source.BURNETT_BOWIE_2009);
+        if (s.onTrt()) {
+            b.sources(Source.DOSING);
+        } else {
+            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer, "
+                    + "estradiol suppression is its intended effect and no reason to change it.");
+        }
         for (LabResult e2 : deciding) {
             if (!e2.sensitive() && e2.canonical().certainlyBelow(s.p.estradiolSuppressedBelow())) {
                 b.note("Standard immunoassays are unreliable at male concentrations; confirm with a sensitive (LC-MS/MS) estradiol assay.");
@@ -123,15 +139,15 @@ final class EstradiolRules {
             return java.util.Optional.empty();
         }
         FindingBuilder b = s.finding(Rule.E4, Severity.MODERATE)
-                .summary("No estradiol in the last " + p.estradiolRecheckDays() + " days (or since starting "
-                        + s.aiName() + ") after " + s.ai.daysSinceStart(s.asOf) + " days on it")
+                .summary("No estradiol since " + Situation.date(since) + (since.equals(s.ai.start()) ? ", when "
+                        + s.aiName() + " started" : " (" + p.estradiolRecheckDays() + " days)") + "; " + s.aiRun())
                 .threshold("on the aromatase inhibitor >= " + p.monitoringMinDaysOnAi()
                         + " days and no estradiol in the last " + p.estradiolRecheckDays()
                         + " days or since the aromatase inhibitor started")
                 .window(since, s.asOf, "last " + p.estradiolRecheckDays()
                         + " days, and not before the aromatase inhibitor started")
                 .implicated(s.aiRefs())
-                .actions(Action.ORDER_SENSITIVE_ESTRADIOL)
+                .actions(s.tableActions(Rule.E4, Severity.MODERATE))
                 .sources(Source.KHOSLA_RIGGS, Source.MONITORING);
         if (!all.isEmpty()) {
             LabResult last = all.get(all.size() - 1);

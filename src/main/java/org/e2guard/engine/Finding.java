@@ -8,7 +8,7 @@ import java.util.List;
  * the rule, its ruleset version, the threshold used and the evidence.
  *
  * @param summary    one line, at most 140 characters, free of patient identifiers
- * @param values     the values the rule looked at, in reported and canonical units
+ * @param values     the values the rule looked at, as reported and in the other unit
  * @param threshold  the threshold that fired, as configured, e.g. {@code "< 20 pg/mL (73.4 pmol/L)"}
  * @param window     the time window the rule looked at (null when the rule has none)
  * @param evidence   references to the Observations and Conditions behind the finding
@@ -34,8 +34,11 @@ public record Finding(Rule rule, Severity severity, String patientRef, String ru
         notes = List.copyOf(notes);
     }
 
-    /** A value a rule read: {@code reported} as the source gave it, {@code canonical} in the unit compared. */
-    public record Observed(String label, String reported, String canonical, Instant time, String ref) {
+    /**
+     * A value a rule read, as a person reads it: as the source reported it, with the other unit in
+     * brackets where there is one ({@code "80 pmol/L (21.8 pg/mL)"}), each figure once.
+     */
+    public record Observed(String label, String text, Instant time, String ref) {
     }
 
     /** The period a rule looked back over; {@code description} says it in words ("last 180 days"). */

@@ -41,23 +41,23 @@ final class FindingBuilder {
         return this;
     }
 
-    FindingBuilder value(String label, LabResult l) {
-        values.add(new Finding.Observed(label, l.reported(), l.canonicalText(), l.time(), l.ref()));
+    /** A lab value; {@code thresholds} (canonical unit) keep its converted figure from being rounded across one. */
+    FindingBuilder value(String label, LabResult l, double... thresholds) {
+        values.add(new Finding.Observed(label, l.readable(thresholds), l.time(), l.ref()));
         evidence.add(l.ref());
         return this;
     }
 
+    /** A DXA value exactly as reported: a BMD with its unit, a score as a bare number. */
     FindingBuilder value(String label, DxaResult d) {
-        String canonical = d.kind() == DxaResult.Kind.BMD
-                ? org.e2guard.timeline.Numbers.format(d.value()) + " g/cm2"
-                : org.e2guard.timeline.Numbers.format(d.value());
-        values.add(new Finding.Observed(label, d.reported(), canonical, d.time(), d.ref()));
+        values.add(new Finding.Observed(label, d.reported(), d.time(), d.ref()));
         evidence.add(d.ref());
         return this;
     }
 
+    /** A value of a medication record (a dose), as reported and in the unit compared when that differs. */
     FindingBuilder value(String label, String reported, String canonical, String ref) {
-        values.add(new Finding.Observed(label, reported, canonical, null, ref));
+        values.add(new Finding.Observed(label, org.e2guard.timeline.Numbers.reportedAndCanonical(reported, canonical), null, ref));
         if (ref != null) {
             implicated.add(ref);
         }
@@ -89,6 +89,11 @@ final class FindingBuilder {
         return this;
     }
 
+    FindingBuilder actions(List<Action> as) {
+        actions.addAll(as);
+        return this;
+    }
+
     FindingBuilder sources(Source... ss) {
         sources.addAll(List.of(ss));
         return this;
@@ -101,6 +106,10 @@ final class FindingBuilder {
 
     Severity severity() {
         return severity;
+    }
+
+    Rule rule() {
+        return rule;
     }
 
     Finding build() {

@@ -34,12 +34,12 @@ final class MonitoringRules {
         boolean baseline = s.dxaSince(baselineFrom);
         if (daysOnAi >= p.monitoringMinDaysOnAi() && !baseline) {
             FindingBuilder b = s.finding(Rule.M1, Severity.MODERATE)
-                    .summary("No baseline DXA after " + daysOnAi + " days on " + s.aiName())
+                    .summary("No baseline DXA: " + s.aiRun() + "; no DXA since " + Situation.date(baselineFrom))
                     .threshold("on the aromatase inhibitor >= " + p.monitoringMinDaysOnAi() + " days and no DXA from "
                             + p.baselineMonthsBeforeAi() + " months before its start onward")
                     .window(baselineFrom, s.asOf, "from " + p.baselineMonthsBeforeAi()
                             + " months before the aromatase inhibitor started")
-                    .actions(Action.ORDER_DXA, Action.CALCIUM_VITAMIN_D_INTAKE, Action.WEIGHT_BEARING_EXERCISE)
+                    .actions(s.tableActions(Rule.M1, Severity.MODERATE))
                     .sources(Source.MONITORING, Source.EASTELL_2008_ATAC, Source.BURNETT_BOWIE_2009);
             if (newest != null) {
                 b.note("The newest DXA (" + newest + ") is older than the baseline window.");
@@ -52,11 +52,11 @@ final class MonitoringRules {
         Instant dueBy = s.monthsBefore(s.asOf, p.dxaOverdueMonths());
         if (newestDxa.time().isBefore(dueBy)) {
             FindingBuilder b = s.finding(Rule.M2, Severity.MODERATE)
-                    .summary("Newest DXA is from " + newest + ", more than " + p.dxaOverdueMonths()
-                            + " months ago, on " + s.aiName())
+                    .summary("Newest DXA " + newest + ", more than " + p.dxaOverdueMonths() + " months ago; "
+                            + s.aiRun())
                     .threshold("newest DXA older than " + p.dxaOverdueMonths() + " months")
                     .window(dueBy, s.asOf, "last " + p.dxaOverdueMonths() + " months")
-                    .actions(Action.ORDER_DXA)
+                    .actions(s.tableActions(Rule.M2, Severity.MODERATE))
                     .sources(Source.MONITORING, Source.EASTELL_2008_ATAC);
             s.dxaRefsOn(newest).forEach(b::evidence);
             out.add(BoneRules.bone(s, b).build());
@@ -79,13 +79,14 @@ final class MonitoringRules {
         if (missing.isEmpty()) {
             return;
         }
-        String what = String.join(" and ", missing);
+        String what = String.join(" or ", missing);
         FindingBuilder b = s.finding(Rule.M3, Severity.LOW)
-                .summary("No " + what + " in the last " + p.vitaminDCalciumMonths() + " months on " + s.aiName())
+                .summary("No " + what + " since " + Situation.date(since) + " (" + p.vitaminDCalciumMonths()
+                        + " months); " + s.aiRun())
                 .threshold("no 25-OH vitamin D or no calcium (serum or blood) in the last " + p.vitaminDCalciumMonths() + " months")
                 .window(since, s.asOf, "last " + p.vitaminDCalciumMonths() + " months")
-                .actions(actions.toArray(Action[]::new))
-                .actions(Action.CALCIUM_VITAMIN_D_INTAKE)
+                .actions(actions)
+                .actions(s.tableActions(Rule.M3, Severity.LOW))
                 .sources(Source.MONITORING);
         for (LabConcept c : List.of(LabConcept.VITAMIN_D, LabConcept.CALCIUM)) {
             LabResult last = s.latest(c);
@@ -115,14 +116,15 @@ final class MonitoringRules {
             return;
         }
         FindingBuilder b = s.finding(Rule.M4, sev)
-                .summary("25-OH vitamin D " + vitD.canonicalText() + " on " + s.aiName() + ": "
-                        + (sev == Severity.MODERATE ? "deficient" : "insufficient"))
-                .value("Latest 25-OH vitamin D", vitD)
+                .summary("25-OH vitamin D " + vitD.readable(p.vitaminDDeficientBelow(), p.vitaminDInsufficientBelow())
+                        + ", " + Situation.date(vitD.time()) + ": " + (sev == Severity.MODERATE ? "deficient" : "insufficient")
+                        + "; " + s.aiRun())
+                .value("Latest 25-OH vitamin D", vitD, p.vitaminDDeficientBelow(), p.vitaminDInsufficientBelow())
                 .threshold("25-OH vitamin D < " + format(p.vitaminDDeficientBelow()) + " ng/mL ("
                         + format(p.vitaminDDeficientBelow() * 2.496) + " nmol/L): moderate; "
                         + format(p.vitaminDDeficientBelow()) + " to < " + format(p.vitaminDInsufficientBelow())
                         + " ng/mL: low")
-                .actions(Action.CALCIUM_VITAMIN_D_INTAKE, Action.ORDER_VITAMIN_D)
+                .actions(s.tableActions(Rule.M4, sev))
                 .sources(Source.MONITORING);
         if (vitD.proxy()) {
             // the proxy value set holds several codes (1989-3, 14635-7, ...) and the result carries none of them

@@ -30,14 +30,15 @@ final class OrderRule {
             Instant recent = s.daysBefore(s.asOf, p.estradiolRecheckDays());
             if (e2 != null && e2.canonical().certainlyBelow(p.estradiolSuppressedBelow())) {
                 fired = true;
-                b.atLeast(Severity.HIGH).value("Latest estradiol", e2);
+                b.atLeast(Severity.HIGH).value("Latest estradiol", e2, p.estradiolSuppressedBelow());
                 reasons.add("estradiol already below the bone-protective threshold");
-                b.note("Latest estradiol " + Numbers.reportedAndCanonical(e2.reported(), e2.canonicalText()) + " is already below "
+                b.note("Latest estradiol " + e2.readable(p.estradiolSuppressedBelow()) + " (" + Situation.date(e2.time()) + ") is already below "
                         + EstradiolRules.pg(p.estradiolSuppressedBelow()) + ".");
             } else if (e2 != null && e2.canonical().certainlyWithin(p.estradiolSuppressedBelow(), p.orderEstradiolWarningBelow())) {
                 fired = true;
-                b.atLeast(Severity.MODERATE).value("Latest estradiol", e2);
-                reasons.add("estradiol " + e2.canonicalText() + ", at the low end of the target range");
+                b.atLeast(Severity.MODERATE).value("Latest estradiol", e2, p.estradiolSuppressedBelow(), p.orderEstradiolWarningBelow());
+                reasons.add("estradiol " + e2.readable(p.estradiolSuppressedBelow(), p.orderEstradiolWarningBelow())
+                        + ", at the low end of the target range");
             }
             if (e2 == null || e2.time().isBefore(recent)) {
                 fired = true;
@@ -71,6 +72,8 @@ final class OrderRule {
         if (!fired) {
             return;
         }
+        // RULES.md 1.2 §5: on TRT the dose is reviewed; without it O1 keeps only its own suggestions
+        b.actions(s.tableActions(Rule.O1, b.severity()));
         String summary = "Review " + order.ingredient().label() + " order: " + String.join("; ", reasons);
         if (summary.length() > 140) {
             summary = summary.substring(0, 137) + "...";

@@ -38,4 +38,9 @@ public record RuleParameters(
         int exposureGapJoinsBelowDays,
         int recentlyCompletedDays,
         int contextAgeAtOrAbove) {
+
+    /** D1's judgement of a weekly anastrozole dose (RULES.md §4): above the typical TRT range or not. */
+    public boolean anastrozoleAboveTypical(org.e2guard.timeline.WeeklyDose dose) {
+        return dose != null && DoseRules.severity(this, dose) != null;
+    }
 }

@@ -112,10 +112,51 @@ final class Situation {
         return refs;
     }
 
+    /** Context of a kind as it stood at asOf (RULES.md 1.2 §4), not as the record shows it today. */
     List<ClinicalContext> context(ClinicalContext.Kind kind) {
-        return record.context().stream()
-                .filter(c -> c.kind() == kind && (c.time() == null || !c.time().isAfter(asOf)))
-                .toList();
+        return record.context().stream().filter(c -> c.kind() == kind && c.standsAt(asOf)).toList();
+    }
+
+    /** RULES.md 1.2 §5: the action table's column. */
+    boolean onTrt() {
+        return trt != null;
+    }
+
+    /** The actions of the table for a finding of this patient (RULES.md 1.2 §5). */
+    List<Action> tableActions(Rule rule, Severity severity) {
+        return ActionTable.of(rule, severity, onTrt());
+    }
+
+    /**
+     * The current AI run as the record shows it, never as a claim of treatment taken (RULES.md 1.2
+     * §5): "letrozole since 2026-09-08, 90 days", or "letrozole 2025-01-10 to 2026-05-01" for a run
+     * that has ended.
+     */
+    String aiRun() {
+        return ai.ongoing() ? aiName() + " since " + date(ai.start()) + ", " + ai.daysSinceStart(asOf) + " days"
+                : aiName() + " " + date(ai.start()) + " to " + date(ai.end());
+    }
+
+    /**
+     * Where a date stands against the current AI run, for a summary (RULES.md 1.2 §4): a scan taken
+     * before the AI started is said to be so, never "on letrozole".
+     */
+    String relativeToAi(LocalDate date) {
+        LocalDate start = ai.start().atZone(ZoneOffset.UTC).toLocalDate();
+        if (date.isBefore(start)) {
+            return "before " + aiName() + " started";
+        }
+        if (date.equals(start)) {
+            return "as " + aiName() + " started";
+        }
+        if (!ai.ongoing() && date.isAfter(ai.end().atZone(ZoneOffset.UTC).toLocalDate())) {
+            return "after " + aiName() + " stopped";
+        }
+        return "on " + aiName();
+    }
+
+    static String date(Instant t) {
+        return t.atZone(ZoneOffset.UTC).toLocalDate().toString();
     }
 
     Integer ageOn(LocalDate date) {

@@ -20,6 +20,12 @@ public enum Source {
     MONITORING("monitoring", "e2guard monitoring guidance (DXA, calcium, 25-OH vitamin D)",
             "e2guard background articles on monitoring bone health on aromatase inhibitors (DXA baseline and every 1-2 years; calcium and 25-OH vitamin D every 6-12 months)",
             "https://e2guard.org/docs/rules#monitoring"),
+    HADJI_2017("hadji-2017", "Hadji et al., AI-associated bone loss, J Bone Oncol 2017",
+            "Hadji P et al. Management of Aromatase Inhibitor-Associated Bone Loss (AIBL) in postmenopausal women with hormone sensitive breast cancer: joint position statement of the IOF, CABS, ECTS, IEG, ESCEO, IMS, and SIOG. J Bone Oncol 2017;7:1-12",
+            "https://doi.org/10.1016/j.jbo.2017.03.001"),
+    COLEMAN_2020_ESMO("coleman-2020-esmo", "Coleman et al., Bone health in cancer, ESMO guidelines, Ann Oncol 2020",
+            "Coleman R et al. Bone health in cancer: ESMO Clinical Practice Guidelines. Ann Oncol 2020;31(12):1650-1663",
+            "https://doi.org/10.1016/j.annonc.2020.07.019"),
     DOSING("dosing", "e2guard anastrozole dosing guidance with TRT",
             "e2guard background articles on anastrozole dosing with testosterone therapy (typical 0.25-0.5 mg twice weekly; estradiol target 20-30 pg/mL)",
             "https://e2guard.org/docs/rules#dosing");

@@ -18,4 +18,30 @@ public record LabResult(String ref, LabConcept concept, Instant time, Instant is
     public String canonicalText() {
         return canonical + " " + concept.canonicalUnit();
     }
+
+    /**
+     * The value as a person reads it: as reported, then in the concept's other unit, e.g.
+     * {@code "14 pg/mL (51 pmol/L)"} or {@code "80 pmol/L (21.8 pg/mL)"}; the value alone when the
+     * concept has one unit only. The bracketed figure is rounded as laboratories write it, but
+     * never across one of {@code thresholds} (canonical unit) that the value itself is not across.
+     */
+    public String readable(double... thresholds) {
+        int space = reported.indexOf(' ');
+        String unit = space < 0 ? "" : reported.substring(space + 1).trim();
+        String symbol = canonical.comparator().symbol();
+        if (unit.equalsIgnoreCase(concept.canonicalUnit())) {
+            if (concept.otherUnit() == null) {
+                return reported;
+            }
+            double f = concept.otherPerCanonical();
+            double[] scaled = new double[thresholds.length];
+            for (int i = 0; i < thresholds.length; i++) {
+                scaled[i] = thresholds[i] * f;
+            }
+            return reported + " (" + symbol + Numbers.rounded(canonical.value() * f, concept.otherDecimals(), scaled)
+                    + " " + concept.otherUnit() + ")";
+        }
+        return reported + " (" + symbol + Numbers.rounded(canonical.value(), concept.canonicalDecimals(), thresholds)
+                + " " + concept.canonicalUnit() + ")";
+    }
 }

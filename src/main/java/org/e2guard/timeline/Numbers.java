@@ -56,4 +56,28 @@ public final class Numbers {
         String t = u.trim();
         return t.equals("1") ? "" : t;
     }
+
+    /**
+     * A value rounded as a person writes it ({@code decimals} places, more only where needed), never
+     * to a figure that lands on the other side of, or on, a threshold it is not on: 19.97 pg/mL
+     * beside a "below 20 pg/mL" finding reads "19.97", not "20.0", and a T-score of -2.46 reads
+     * "-2.46", not "-2.5", which would be the osteoporosis range.
+     */
+    public static String rounded(double value, int decimals, double... thresholds) {
+        if (Double.isNaN(value) || Double.isInfinite(value) || Math.abs(value) >= 1e9) {
+            return format(value);
+        }
+        BigDecimal exact = BigDecimal.valueOf(value);
+        for (int d = Math.max(0, decimals); d < decimals + 4; d++) {
+            BigDecimal r = exact.setScale(d, RoundingMode.HALF_UP);
+            boolean faithful = true;
+            for (double t : thresholds) {
+                faithful &= Integer.signum(r.compareTo(BigDecimal.valueOf(t))) == Integer.signum(exact.compareTo(BigDecimal.valueOf(t)));
+            }
+            if (faithful) {
+                return r.toPlainString();
+            }
+        }
+        return format(value);
+    }
 }

@@ -28,7 +28,7 @@ public final class ContentHash {
         sb.append(f.rule().code()).append('\n').append(f.severity().code()).append('\n').append(f.rulesetVersion())
                 .append('\n').append(f.threshold()).append('\n').append(f.patientRef()).append('\n');
         for (Finding.Observed v : f.values()) {
-            sb.append("value ").append(v.label()).append('|').append(v.reported()).append('|').append(v.canonical())
+            sb.append("value ").append(v.label()).append('|').append(v.text())
                     .append('|').append(v.time()).append('|').append(v.ref()).append('\n');
         }
         f.evidence().forEach(r -> sb.append("evidence ").append(r).append('\n'));

@@ -127,7 +127,13 @@ final class Records {
     }
 
     Records context(ClinicalContext.Kind kind, String label) {
-        context.add(new ClinicalContext("Condition/c" + (++n), kind, label, day("2020-01-01")));
+        return condition(kind, label, "2020-01-01", null, true);
+    }
+
+    /** A Condition with its onset (or null), abatement (or null) and what clinicalStatus says today. */
+    Records condition(ClinicalContext.Kind kind, String label, String onset, String abatement, boolean activeByStatus) {
+        context.add(new ClinicalContext("Condition/c" + (++n), kind, label, onset == null ? null : day(onset),
+                abatement == null ? null : day(abatement), activeByStatus, onset != null));
         return this;
     }
 

@@ -36,7 +36,7 @@ class WritebackPlannerTest {
         long days = ChronoUnit.DAYS.between(Instant.parse("2025-10-01T00:00:00Z"), asOf);
         return new Finding(Rule.E1, severity, "Patient/p1", Engine.RULESET_VERSION,
                 "Estradiol " + pgPerMl + " pg/mL after " + days + " days on anastrozole",
-                List.of(new Finding.Observed("Estradiol", pgPerMl + " pg/mL", pgPerMl + " pg/mL",
+                List.of(new Finding.Observed("Estradiol", pgPerMl + " pg/mL",
                         Instant.parse("2026-10-20T08:00:00Z"), "Observation/e2")),
                 "< 20 pg/mL", new Finding.Window(Instant.parse("2025-10-01T00:00:00Z"), asOf, "since the start"),
                 List.of("Observation/e2"), List.of("MedicationStatement/ai"), List.of(Action.ORDER_DXA),

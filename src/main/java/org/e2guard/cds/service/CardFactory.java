@@ -297,8 +297,14 @@ public class CardFactory {
         MedicationRequest draft = g.order.draft();
         String draftId = draft == null ? null : draft.getIdElement().getIdPart();
         boolean addressable = draftId != null;
-        boolean doseHigh = o1.actions().contains(Action.REVIEW_AI_DOSE) && order.ingredient() == Ingredient.ANASTROZOLE;
-        boolean estradiolConcern = !o1.evidence().isEmpty() || o1.actions().contains(Action.ORDER_SENSITIVE_ESTRADIOL);
+        // RULES.md 1.2 §5: the draft itself is changed or removed only for a patient on testosterone
+        // therapy, where the AI holds estradiol down off-label; otherwise it is cancer therapy, and the
+        // card keeps to the tests (O1 then never recommends a dose review)
+        boolean onTrt = o1.actions().contains(Action.REVIEW_AI_DOSE);
+        boolean doseHigh = onTrt && order.ingredient() == Ingredient.ANASTROZOLE
+                && parameters.anastrozoleAboveTypical(order.dose());
+        boolean estradiolConcern = onTrt
+                && (!o1.evidence().isEmpty() || o1.actions().contains(Action.ORDER_SENSITIVE_ESTRADIOL));
         // estradiol already below the bone-protective threshold: E1/E3 fired (on the AI already), or
         // the estradiol O1 cites is (a new start; O1's severity alone cannot tell when the dose is
         // high too), or, without the timeline, O1 is high for a reason other than the dose

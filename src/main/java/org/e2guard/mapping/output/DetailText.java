@@ -5,11 +5,9 @@ import java.util.List;
 import org.e2guard.engine.Action;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Source;
-import org.e2guard.timeline.Numbers;
 
 /**
- * The human-readable detail of a finding (Markdown): values in reported and canonical units (once
- * when they are the same quantity),
+ * The human-readable detail of a finding (Markdown): values as reported and in the other unit,
  * the threshold, the window, notes, recommended actions and sources. DetectedIssue.detail and the
  * CDS card detail share it, so the two never tell different stories.
  */
@@ -21,7 +19,7 @@ public final class DetailText {
         StringBuilder sb = new StringBuilder(512);
         sb.append(f.summary()).append("\n\n");
         for (Finding.Observed v : f.values()) {
-            sb.append("- ").append(v.label()).append(": ").append(Numbers.reportedAndCanonical(v.reported(), v.canonical()));
+            sb.append("- ").append(v.label()).append(": ").append(v.text());
             if (v.time() != null) {
                 sb.append(", ").append(FindingResources.date(v.time()));
             }

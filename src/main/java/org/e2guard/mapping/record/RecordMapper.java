@@ -255,12 +255,12 @@ public final class RecordMapper {
                 if (r.value() instanceof CodeableConcept v) {
                     terminology.context(terminology.memberships(v), v)
                             .filter(c -> c.kind() == ClinicalContext.Kind.SMOKING)
-                            .ifPresent(c -> context.add(new ClinicalContext(ref, c.kind(), c.label(), time)));
+                            .ifPresent(c -> context.add(ClinicalContext.observed(ref, c.kind(), c.label(), time)));
                 }
                 return;
             }
             if (m.context() != null) {
-                context.add(new ClinicalContext(ref, m.context().kind(), m.context().label(), time));
+                context.add(ClinicalContext.observed(ref, m.context().kind(), m.context().label(), time));
                 return;
             }
             Quantity q = r.value() instanceof Quantity quantity ? quantity : null;
@@ -313,7 +313,9 @@ public final class RecordMapper {
                     warn(ref, at + ".valueQuantity.value", "Ignored: a bone mineral density must be above 0 g/cm2.");
                     return;
                 }
-                dxa.add(new DxaResult(ref, scan.kind(), scan.site(), date, time, value, reported));
+                // a score is a bare number to a reader: its UCUM unity or annotation ("{T-score}") is no unit
+                dxa.add(new DxaResult(ref, scan.kind(), scan.site(), date, time, value,
+                        bmd ? reported : q.getValueElement().getValueAsString()));
             }
         }
 
@@ -549,13 +551,43 @@ public final class RecordMapper {
             String clinical = c.getClinicalStatus().getCodingFirstRep().getCode();
             boolean active = clinical == null || "active".equals(clinical) || "recurrence".equals(clinical)
                     || "relapse".equals(clinical);
-            // a past fracture is history that still counts; a resolved symptom does not
-            if (!active && m.get().kind() != ClinicalContext.Kind.FRAGILITY_FRACTURE) {
-                return;
+            // RULES.md 1.2: judged as it stood at the evaluation instant, so the engine gets the
+            // dates and today's status, not a verdict taken from an export made later
+            Instant onset = conditionTime(c.getOnset());
+            Instant time = onset != null ? onset : FhirTime.instant(c.getRecordedDateElement());
+            context.add(new ClinicalContext(ref, m.get().kind(), m.get().label(), time,
+                    conditionTime(c.getAbatement()), active, onset != null));
+        }
+
+        /**
+         * An onset[x] or abatement[x] as an instant: a dateTime, a period's start, an age or a
+         * range's low end counted from the birth date; a string or a boolean gives no date.
+         */
+        private Instant conditionTime(Type t) {
+            if (t instanceof org.hl7.fhir.r4.model.DateTimeType d) {
+                return FhirTime.instant(d);
             }
-            Instant time = c.hasOnsetDateTimeType() ? FhirTime.instant(c.getOnsetDateTimeType())
-                    : FhirTime.instant(c.getRecordedDateElement());
-            context.add(new ClinicalContext(ref, m.get().kind(), m.get().label(), time));
+            if (t instanceof Period p) {
+                return FhirTime.instant(p.getStartElement());
+            }
+            Quantity age = t instanceof Quantity q ? q : t instanceof org.hl7.fhir.r4.model.Range r && r.hasLow() ? r.getLow() : null;
+            Patient patient = group.patient();
+            if (age == null || patient == null || !patient.hasBirthDate() || Units.valueOf(age) == null) {
+                return null;
+            }
+            double years = switch (age.hasCode() ? age.getCode() : "a") {
+                case "a" -> Units.valueOf(age);
+                case "mo" -> Units.valueOf(age) / 12;
+                case "wk" -> Units.valueOf(age) * 7 / 365.25;
+                case "d" -> Units.valueOf(age) / 365.25;
+                default -> Double.NaN;
+            };
+            if (Double.isNaN(years) || years < 0 || years > 200) {
+                return null;
+            }
+            LocalDate birth = FhirTime.localDate(patient.getBirthDateElement());
+            return birth.atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+                    .plus(java.time.Duration.ofSeconds(Math.round(years * 365.25 * 86400)));
         }
     }
 

@@ -195,10 +195,25 @@ public final class Terminology {
         if (byCode.isPresent()) {
             return byCode;
         }
-        if (namesBoneFracture(code)) {
+        if (!codedInDiagnosisSystem(code) && namesBoneFracture(code)) {
             return Optional.of(new ContextMatch(ClinicalContext.Kind.FRAGILITY_FRACTURE, label(code)));
         }
         return Optional.empty();
+    }
+
+    /** SNOMED CT and ICD-10 (any national edition), by URI or OID. */
+    private static final Pattern DIAGNOSIS_SYSTEM = Pattern.compile(
+            "http://snomed\\.info/sct|http://hl7\\.org/fhir/sid/icd-10(-[a-z]+)?|urn:oid:2\\.16\\.840\\.1\\.113883\\.6\\.(96|90|3)",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * RULES.md 1.2 §4: where a Condition carries a SNOMED CT or ICD-10 code, that code decides
+     * whether it is a fragility fracture, so "Fracture of ankle" coded in SNOMED (an injury) is not
+     * one; the name fallback is for conditions coded only locally, or not at all.
+     */
+    static boolean codedInDiagnosisSystem(CodeableConcept code) {
+        return code != null && code.getCoding().stream()
+                .anyMatch(c -> c.hasSystem() && c.hasCode() && DIAGNOSIS_SYSTEM.matcher(c.getSystem()).matches());
     }
 
     /**
