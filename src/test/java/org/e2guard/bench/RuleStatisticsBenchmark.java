@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.e2guard.engine.Engine;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
 import org.e2guard.engine.Severity;
@@ -69,7 +70,7 @@ public final class RuleStatisticsBenchmark {
     }
 
     private static Finding finding(Rule rule, Severity severity) {
-        return new Finding(rule, severity, "Patient/p1", "1.1.0", "a finding", List.of(), null, null, List.of(), List.of(),
+        return new Finding(rule, severity, "Patient/p1", Engine.RULESET_VERSION, "a finding", List.of(), null, null, List.of(), List.of(),
                 List.of(), List.of(), List.of());
     }
 }

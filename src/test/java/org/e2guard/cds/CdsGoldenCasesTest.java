@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 
 import org.e2guard.testing.GoldenCases;
+import org.e2guard.cds.service.Orderable;
+import org.e2guard.engine.Action;
 import org.e2guard.engine.Engine;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
@@ -65,10 +67,49 @@ class CdsGoldenCasesTest {
 
             assertEquals(golden.expectedFindings("Patient/" + id), CdsTestSupport.cardFindings(response, "Patient/" + id),
                     name + " Patient/" + id);
+            golden.assertContent("Patient/" + id, CdsTestSupport.shownOnCards(response, "Patient/" + id));
+            checkSuggestions(golden, "Patient/" + id, response);
             Set<String> uuids = new HashSet<>();
             for (JsonNode card : response.get("cards")) {
                 checkCard(card, name);
                 assertTrue(uuids.add(card.get("uuid").asText()), "card uuids are unique");
+            }
+        }
+    }
+
+    /**
+     * The cards' suggestions follow the action table (RULES.md 1.2 §5): a test a finding must
+     * recommend is offered as a suggestion on some card, and a patient whose finding must not
+     * recommend a dose review is offered nothing that changes or removes a medication order.
+     */
+    static void checkSuggestions(GoldenCases.Case golden, String patientRef, JsonNode response) {
+        Set<String> labels = new HashSet<>();
+        List<String> medicationChanges = new java.util.ArrayList<>();
+        for (JsonNode card : response.get("cards")) {
+            for (JsonNode s : card.path("suggestions")) {
+                labels.add(s.get("label").asText());
+                for (JsonNode a : s.get("actions")) {
+                    String type = a.get("type").asText();
+                    String target = a.has("resource") ? a.get("resource").path("resourceType").asText()
+                            : a.path("resourceId").toString();
+                    if (!type.equals("create") && target.contains("MedicationRequest")) {
+                        medicationChanges.add(s.get("label").asText());
+                    }
+                }
+            }
+        }
+        for (GoldenCases.Content c : golden.expectedContent()) {
+            if (!c.finding().patient().equals(patientRef)) {
+                continue;
+            }
+            for (String code : c.actionsInclude()) {
+                Action a = java.util.Arrays.stream(Action.values()).filter(x -> x.code().equals(code)).findFirst().orElseThrow();
+                if (Orderable.of(a) != null) {
+                    assertTrue(labels.contains(a.display()), golden + " " + c.finding() + ": a suggestion orders " + code + " " + labels);
+                }
+            }
+            if (c.actionsExclude().contains(Action.REVIEW_AI_DOSE.code())) {
+                assertEquals(List.of(), medicationChanges, golden + " " + c.finding() + ": no suggestion changes the AI order");
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.e2guard.cds;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -326,6 +328,50 @@ public final class CdsTestSupport {
     public static List<GoldenCases.Finding> cardFindings(JsonNode response, String patientRef) {
         return GoldenCases.multiset(cardFindings(response).stream().map(s -> s.split(" "))
                 .map(rs -> new GoldenCases.Finding(patientRef, rs[0], rs[1])).toList());
+    }
+
+    /**
+     * Every finding on the cards as shown to the clinician: each card's detail holds its members'
+     * details in the order of its findings extension, each beginning with that finding's summary and
+     * listing its recommended actions by their displays.
+     */
+    public static List<GoldenCases.Shown> shownOnCards(JsonNode response, String patientRef) {
+        List<GoldenCases.Shown> out = new ArrayList<>();
+        for (JsonNode card : response.get("cards")) {
+            String[] parts = card.get("detail").asText().split("\n\n---\n\n");
+            JsonNode findings = card.get("extension").get("org.e2guard.findings");
+            assertEquals(findings.size(), parts.length, "one detail part per finding on " + card);
+            for (int i = 0; i < parts.length; i++) {
+                JsonNode f = findings.get(i);
+                String summary = parts[i].lines().findFirst().orElse("");
+                if (i == 0) {
+                    assertEquals(card.get("summary").asText(), summary, "a card's summary is its lead finding's");
+                }
+                out.add(new GoldenCases.Shown(new GoldenCases.Finding(patientRef, f.get("rule").asText(), f.get("severity").asText()),
+                        actionsListed(parts[i]), summary, parts[i]));
+            }
+        }
+        return out;
+    }
+
+    /** The action codes a detail's "Recommended actions" list names by their displays. */
+    static Set<String> actionsListed(String detail) {
+        Set<String> out = new LinkedHashSet<>();
+        int at = detail.indexOf("\nRecommended actions:\n");
+        if (at < 0) {
+            return out;
+        }
+        for (String line : detail.substring(at).lines().skip(2).toList()) {
+            if (!line.startsWith("- ")) {
+                break;
+            }
+            for (org.e2guard.engine.Action a : org.e2guard.engine.Action.values()) {
+                if (line.substring(2).equals(a.display())) {
+                    out.add(a.code());
+                }
+            }
+        }
+        return out;
     }
 
     /** The card that holds the finding of this rule. */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 
+import org.e2guard.engine.Engine;
 import org.e2guard.engine.Finding;
 import org.e2guard.engine.Rule;
 import org.e2guard.engine.Severity;
@@ -132,7 +133,7 @@ class RuleStatisticsFlushTest {
     }
 
     private static Finding finding(Rule rule, Severity severity) {
-        return new Finding(rule, severity, "Patient/p1", "1.1.0", "a finding", List.of(), null, null, List.of(), List.of(),
+        return new Finding(rule, severity, "Patient/p1", Engine.RULESET_VERSION, "a finding", List.of(), null, null, List.of(), List.of(),
                 List.of(), List.of(), List.of());
     }
 }

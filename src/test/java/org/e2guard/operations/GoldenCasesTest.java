@@ -9,13 +9,15 @@ import org.e2guard.testing.GoldenCases;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Every golden case (the repository's own, and those of {@code -De2guard.cases.dir}) through the
- * public endpoint, compared with its expected findings: exactly those, each exactly once.
+ * public endpoint, compared with its expected findings: exactly those, each exactly once, each
+ * carrying the actions and texts its expected file asks of it (RULES.md 1.2).
  */
 @QuarkusTest
 class GoldenCasesTest {
@@ -35,6 +37,8 @@ class GoldenCasesTest {
                 .when().post("/fhir/$evaluate?asOf=" + c.asOf())
                 .then().statusCode(200).contentType("application/fhir+json")
                 .extract().asString();
-        c.assertFindings(GoldenCases.findingsOf(JSON.readTree(response)));
+        JsonNode answer = JSON.readTree(response);
+        c.assertFindings(GoldenCases.findingsOf(answer));
+        c.assertContent(GoldenCases.shownIn(answer));
     }
 }

@@ -1,6 +1,7 @@
 package org.e2guard.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,7 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,6 +63,46 @@ public final class GoldenCases {
         }
     }
 
+    /**
+     * A finding as an output shows it to a clinician: the recommended-action codes, the one-line
+     * summary and the detail (a DetectedIssue, or a finding's part of a CDS card).
+     */
+    public record Shown(Finding finding, Set<String> actions, String summary, String detail) {
+    }
+
+    /** What one expected finding must carry; empty lists check nothing. */
+    public record Content(Finding finding, List<String> actionsInclude, List<String> actionsExclude,
+                          List<String> summaryIncludes, List<String> summaryExcludes, List<String> detailIncludes,
+                          List<String> detailExcludes) {
+        boolean isEmpty() {
+            return actionsInclude.isEmpty() && actionsExclude.isEmpty() && summaryIncludes.isEmpty()
+                    && summaryExcludes.isEmpty() && detailIncludes.isEmpty() && detailExcludes.isEmpty();
+        }
+
+        void check(Shown s, String where) {
+            String at = where + " " + finding + ": ";
+            Set<String> actions = s.actions().stream().map(a -> a.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+            actionsInclude.forEach(a -> assertTrue(actions.contains(a.toLowerCase(Locale.ROOT)),
+                    at + "recommends " + a + " (it recommends " + s.actions() + ")"));
+            actionsExclude.forEach(a -> assertFalse(actions.contains(a.toLowerCase(Locale.ROOT)),
+                    at + "never recommends " + a + " (it recommends " + s.actions() + ")"));
+            summaryIncludes.forEach(t -> assertTrue(contains(s.summary(), t), at + "summary contains '" + t + "': " + s.summary()));
+            summaryExcludes.forEach(t -> assertFalse(contains(s.summary(), t), at + "summary lacks '" + t + "': " + s.summary()));
+            detailIncludes.forEach(t -> assertTrue(contains(s.detail(), t), at + "detail contains '" + t + "': " + s.detail()));
+            detailExcludes.forEach(t -> assertFalse(contains(s.detail(), t), at + "detail lacks '" + t + "': " + s.detail()));
+        }
+
+        private static boolean contains(String text, String part) {
+            return text.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    private static List<String> texts(JsonNode finding, String field) {
+        List<String> out = new ArrayList<>();
+        finding.path(field).forEach(t -> out.add(t.asText()));
+        return out;
+    }
+
     /** One case: {@code NAME.bundle.json} and {@code NAME.expected.json} in {@code dir}. */
     public record Case(Path dir, String name, boolean builtIn) {
         public Path bundlePath() {
@@ -85,6 +130,44 @@ public final class GoldenCases {
         /** The evaluation instant of the case. */
         public String asOf() {
             return expected().get("asOf").asText();
+        }
+
+        /**
+         * What the expected findings must carry beside their key (RULES.md 1.2, the cases'
+         * README): recommended actions, and texts their summary and detail must or must not
+         * contain, case-insensitively. Only findings that say something are listed.
+         */
+        public List<Content> expectedContent() {
+            List<Content> out = new ArrayList<>();
+            for (JsonNode f : expected().get("findings")) {
+                Content c = new Content(new Finding(f.get("patient").asText(), f.get("rule").asText(), f.get("severity").asText()),
+                        texts(f, "actionsInclude"), texts(f, "actionsExclude"), texts(f, "summaryIncludes"),
+                        texts(f, "summaryExcludes"), texts(f, "detailIncludes"), texts(f, "detailExcludes"));
+                if (!c.isEmpty()) {
+                    out.add(c);
+                }
+            }
+            return out;
+        }
+
+        /**
+         * Fails unless every finding {@link #expectedContent()} speaks of carries what it must, as
+         * {@code shown}: each finding of that key is checked, so a duplicate cannot hide a bad one.
+         */
+        public void assertContent(Collection<Shown> shown) {
+            assertContent(null, shown);
+        }
+
+        /** The same for one patient's findings only ({@code Patient/ID}), or every patient's for null. */
+        public void assertContent(String patientRef, Collection<Shown> shown) {
+            for (Content c : expectedContent()) {
+                if (patientRef != null && !c.finding().patient().equals(patientRef)) {
+                    continue;
+                }
+                List<Shown> mine = shown.stream().filter(s -> s.finding().equals(c.finding())).toList();
+                assertTrue(!mine.isEmpty(), this + ": no finding " + c.finding() + " to check what it carries");
+                mine.forEach(s -> c.check(s, toString()));
+            }
         }
 
         /** Every expected finding, sorted, duplicates kept. */
@@ -166,6 +249,43 @@ public final class GoldenCases {
         }
         return multiset(out);
     }
+
+    /**
+     * Every DetectedIssue of an {@code $evaluate} answer as shown: its actions (the
+     * recommended-action extension), its summary (the first line of its detail) and its detail.
+     */
+    public static List<Shown> shownIn(JsonNode evaluateAnswer) {
+        List<Shown> out = new ArrayList<>();
+        for (JsonNode entry : evaluateAnswer.path("entry")) {
+            JsonNode r = entry.get("resource");
+            if ("DetectedIssue".equals(r.get("resourceType").asText())) {
+                out.add(shownDetectedIssue(r));
+            }
+        }
+        return out;
+    }
+
+    /** One DetectedIssue (JSON) as shown, wherever it was read from ({@code $evaluate}, the EHR). */
+    public static Shown shownDetectedIssue(JsonNode r) {
+        String rule = null;
+        for (JsonNode c : r.get("code").get("coding")) {
+            if (RULE_SYSTEM.equals(c.get("system").asText())) {
+                rule = c.get("code").asText();
+            }
+        }
+        Set<String> actions = new LinkedHashSet<>();
+        for (JsonNode ext : r.path("extension")) {
+            if (ACTION_EXTENSION.equals(ext.get("url").asText())) {
+                ext.get("valueCodeableConcept").get("coding").forEach(c -> actions.add(c.get("code").asText()));
+            }
+        }
+        String detail = r.path("detail").asText();
+        return new Shown(new Finding(r.get("patient").get("reference").asText(), rule, r.get("severity").asText()),
+                actions, detail.lines().findFirst().orElse(""), detail);
+    }
+
+    static final String RULE_SYSTEM = "https://e2guard.org/fhir/CodeSystem/rule";
+    static final String ACTION_EXTENSION = "https://e2guard.org/fhir/StructureDefinition/recommended-action";
 
     /** Sorted with duplicates kept: two lists are equal when they hold the same findings equally often. */
     public static List<Finding> multiset(Collection<Finding> findings) {
