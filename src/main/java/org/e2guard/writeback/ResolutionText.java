@@ -52,7 +52,7 @@ public final class ResolutionText {
 
     private static String latestLab(PatientRecord record, LabConcept concept) {
         Optional<LabResult> latest = record.labs(concept).stream().max(Timed.CHRONOLOGICAL);
-        return latest.map(l -> "latest " + concept.label() + " " + l.reported() + " (" + date(l.time()) + ")")
+        return latest.map(l -> "latest " + concept.label() + " " + l.readable() + " on " + date(l.time()))
                 .orElse("no " + concept.label() + " on record");
     }
 
