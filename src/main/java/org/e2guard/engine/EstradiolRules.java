@@ -158,6 +158,7 @@ final class EstradiolRules {
     }
 
     static String pg(double pgPerMl) {
-        return format(pgPerMl) + " pg/mL (" + format(pgPerMl * PMOL_PER_PG) + " pmol/L)";
+        // RULES.md: "< 20 pg/mL (73.4 pmol/L)", the bracketed figure a rounded conversion
+        return format(pgPerMl) + " pg/mL (" + org.e2guard.timeline.Numbers.rounded(pgPerMl * PMOL_PER_PG, 1) + " pmol/L)";
     }
 }

@@ -29,6 +29,9 @@ public record LabResult(String ref, LabConcept concept, Instant time, Instant is
         int space = reported.indexOf(' ');
         String unit = space < 0 ? "" : reported.substring(space + 1).trim();
         String symbol = canonical.comparator().symbol();
+        // "14.0 pg/mL" is written "14 pg/mL" by a person; the figure is the laboratory's, unrounded
+        String reported = symbol + Numbers.plain(space < 0 ? this.reported.substring(symbol.length())
+                : this.reported.substring(symbol.length(), space)) + (unit.isEmpty() ? "" : " " + unit);
         if (unit.equalsIgnoreCase(concept.canonicalUnit())) {
             if (concept.otherUnit() == null) {
                 return reported;

@@ -80,4 +80,14 @@ public final class Numbers {
         }
         return format(value);
     }
+
+    /** A number as written, without trailing zeros ("14.0" is "14", "-2.60" is "-2.6"); text that is no number stays. */
+    public static String plain(String number) {
+        try {
+            BigDecimal d = new BigDecimal(number.trim()).stripTrailingZeros();
+            return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
+        } catch (NumberFormatException e) {
+            return number;
+        }
+    }
 }

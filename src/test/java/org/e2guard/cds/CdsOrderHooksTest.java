@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.e2guard.engine.Action;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
@@ -184,6 +185,38 @@ class CdsOrderHooksTest {
         }
     }
 
+    /**
+     * RULES.md 1.2 §5: without testosterone therapy the aromatase inhibitor is cancer therapy, so O1
+     * keeps its own suggestions (the tests) and never offers to change or remove the AI order, nor
+     * recommends a dose review, however suppressed estradiol is and however high the draft's dose.
+     */
+    @Test
+    void withoutTestosteroneTherapyTheAiOrderIsNeverChangedOrRemoved() throws IOException {
+        // c01's man with his testosterone taken away: estradiol suppressed on anastrozole, a 1 mg daily draft
+        List<Resource> chart = CdsTestSupport.caseResources(CASE).stream()
+                .filter(r -> !CTX.newJsonParser().encodeResourceToString(r).toLowerCase().contains("testosterone")).toList();
+        for (String hook : List.of("order-select", "order-sign")) {
+            String service = hook.equals("order-select") ? ORDER_SELECT : ORDER_SIGN;
+            ObjectNode request = orderRequest(hook, service, drafts(anastrozoleDaily("draft-nt")),
+                    hook.equals("order-select") ? List.of("MedicationRequest/draft-nt") : null);
+            request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(service), chart, "p1"));
+            JsonNode response = post(service, request);
+            JsonNode card = CdsTestSupport.cardOf(response, "AI_ORDER_REVIEW");
+            assertNotNull(card, hook + ": O1 still reviews the order (estradiol already suppressed)");
+            for (JsonNode c : response.get("cards")) {
+                for (JsonNode sg : c.path("suggestions")) {
+                    for (JsonNode a : sg.get("actions")) {
+                        assertEquals("create", a.get("type").asText(), hook + ": only tests are suggested: " + sg.get("label"));
+                        assertEquals("ServiceRequest", a.get("resource").get("resourceType").asText());
+                    }
+                }
+                assertTrue(!c.get("detail").asText().contains(Action.REVIEW_AI_DOSE.display()), hook + ": no dose review: " + c);
+            }
+            assertTrue(card.get("detail").asText().contains("estradiol suppression is its intended effect"),
+                    hook + ": the estradiol finding says why the AI is not the lever");
+        }
+    }
+
     @Test
     void orderSignReviewsEveryAiDraftAndLeavesOtherOrdersAlone() throws IOException {
         JsonNode response = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN,
@@ -212,9 +245,17 @@ class CdsOrderHooksTest {
         estradiol.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
         estradiol.setCode(new CodeableConcept(new Coding("http://loinc.org", "35384-7", "Estradiol sensitive")));
         estradiol.setSubject(new Reference("Patient/p1"));
-        JsonNode without = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1")), null));
+        // c01's man without his estradiol results: O1 asks for a sensitive estradiol before the AI (RULES.md §4)
+        List<Resource> chart = CdsTestSupport.caseResources(CASE).stream()
+                .filter(r -> !(r instanceof org.hl7.fhir.r4.model.Observation
+                        && CTX.newJsonParser().encodeResourceToString(r).toLowerCase().contains("estradiol"))).toList();
+        ObjectNode request = orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1")), null);
+        request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(ORDER_SIGN), chart, "p1"));
+        JsonNode without = post(ORDER_SIGN, request);
         assertTrue(suggestedLoincs(without).contains("72873-3"), "the O1 card suggests a sensitive estradiol");
-        JsonNode with = post(ORDER_SIGN, orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1"), estradiol), null));
+        request = orderRequest("order-sign", ORDER_SIGN, drafts(anastrozoleDaily("d-1"), estradiol), null);
+        request.set("prefetch", CdsTestSupport.prefetch(CdsTestSupport.templates(ORDER_SIGN), chart, "p1"));
+        JsonNode with = post(ORDER_SIGN, request);
         assertTrue(!suggestedLoincs(with).contains("72873-3"), "already in the ordering session: " + suggestedLoincs(with));
     }
 

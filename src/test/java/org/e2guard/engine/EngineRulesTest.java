@@ -574,4 +574,110 @@ class EngineRulesTest {
             assertEquals(Map.of(), findings(ENGINE.evaluate(r.build(), AS_OF, draft)));
         }
     }
+
+    /** RULES.md 1.2: what a finding says and recommends; no firing condition changed. */
+    @Nested
+    class Ruleset12 {
+        /** A woman on letrozole (no TRT) since 2024-06-01 with recent labs. */
+        Records womanOnLetrozole() {
+            return Records.female().born("1958-01-01").exposure(Ingredient.LETROZOLE, "2024-06-01", null, true)
+                    .labsUpToDate("2026-05-01");
+        }
+
+        Finding only(Records r, Rule rule) {
+            return ENGINE.evaluate(r.build(), AS_OF).findings().stream().filter(f -> f.rule() == rule).findFirst().orElseThrow();
+        }
+
+        java.util.List<String> actions(Finding f) {
+            return f.actions().stream().map(Action::code).toList();
+        }
+
+        @Test
+        void theActionTableByTestosteroneTherapy() {
+            Finding trt = only(quietMale().e2("2026-05-01", 27).spine("2026-03-01", 1.09, -2.6), Rule.B1);
+            assertEquals(java.util.List.of("review-ai-dose", "consider-bone-protective-therapy", "calcium-vitamin-d-intake",
+                    "weight-bearing-exercise", "consider-referral"), actions(trt));
+            Finding noTrt = only(womanOnLetrozole().spine("2024-05-20", 0.9, -2.0).spine("2026-02-01", 0.885, -2.7), Rule.B1);
+            assertEquals(java.util.List.of("consider-bone-protective-therapy", "calcium-vitamin-d-intake",
+                    "weight-bearing-exercise", "consider-referral"), actions(noTrt));
+            assertTrue(noTrt.notes().stream().anyMatch(n -> n.contains("bisphosphonate or denosumab")), noTrt.notes().toString());
+            assertTrue(noTrt.sources().contains(Source.HADJI_2017) && noTrt.sources().contains(Source.COLEMAN_2020_ESMO));
+            Finding b2 = only(womanOnLetrozole().spine("2024-05-20", 0.9, -1.6).spine("2026-02-01", 0.89, -1.8), Rule.B2);
+            assertEquals(java.util.List.of("calcium-vitamin-d-intake", "weight-bearing-exercise"), actions(b2));
+            assertTrue(b2.notes().stream().anyMatch(n -> n.contains("Assess fracture risk")), b2.notes().toString());
+        }
+
+        @Test
+        void aManWithoutTestosteroneIsNeverToldToReviewTheAiDose() {
+            Records r = Records.male().born("1960-01-01").anastrozole("2024-03-01", 7.0).e2("2026-05-01", 12)
+                    .spine("2024-02-15", 1.1, -0.4).spine("2025-10-01", 1.095, -0.45).labsUpToDate("2026-05-01");
+            Finding e1 = only(r, Rule.E1);
+            assertEquals(java.util.List.of(), actions(e1));
+            assertTrue(e1.notes().stream().anyMatch(n -> n.contains("estradiol suppression is its intended effect")));
+            assertFalse(ENGINE.evaluate(r.build(), AS_OF).findings().stream().anyMatch(f -> f.actions().contains(Action.REVIEW_AI_DOSE)));
+            Finding withTrt = only(r.testosterone("2024-01-01"), Rule.E1);
+            assertEquals(java.util.List.of("review-ai-dose"), actions(withTrt));
+        }
+
+        @ParameterizedTest(name = "newest DXA {0} -> ''{1}''")
+        @CsvSource({
+                "2024-05-31, 'DXA T-score -2.6 (lumbar spine), 2024-05-31, before letrozole started: osteoporosis range'",
+                "2024-06-01, 'DXA T-score -2.6 (lumbar spine), 2024-06-01, as letrozole started: osteoporosis range'",
+                "2024-06-02, 'DXA T-score -2.6 (lumbar spine), 2024-06-02, on letrozole: osteoporosis range'",
+        })
+        void aScanBeforeTheAiIsSaidToBeSo(String date, String summary) {
+            Finding b1 = only(womanOnLetrozole().dxa(Kind.T_SCORE, Region.LUMBAR_SPINE, date, -2.6), Rule.B1);
+            assertEquals(summary, b1.summary());
+        }
+
+        @ParameterizedTest(name = "T {0} -> {1}")
+        @CsvSource({"-3.414, -3.4", "-2.46, -2.46", "-2.54, -2.54", "-2.5, -2.5", "-2.66, -2.7", "-0.96, -0.96", "-1.04, -1.04"})
+        void aScoreIsRoundedAsAPersonWritesItButNeverAcrossAThreshold(double t, String shown) {
+            Finding f = ENGINE.evaluate(womanOnLetrozole().dxa(Kind.T_SCORE, Region.FOREARM, "2025-10-01", t).build(), AS_OF)
+                    .findings().stream().filter(x -> x.rule().family() == Rule.Family.BONE).findFirst().orElse(null);
+            if (f != null) {
+                assertTrue(f.summary().startsWith("DXA T-score " + shown + " (forearm)"), f.summary());
+            } else {
+                assertEquals("-0.96", shown, "only a normal T-score fires nothing");
+            }
+        }
+
+        @Test
+        void summariesStateDatesNotTreatmentTaken() {
+            Finding m1 = only(womanOnLetrozole(), Rule.M1);
+            assertEquals("No baseline DXA: letrozole since 2024-06-01, 760 days; no DXA since 2023-06-01", m1.summary());
+            assertFalse(m1.summary().contains("days on"));
+        }
+
+        @ParameterizedTest(name = "onset {0}, abated {1}, active today {2} -> counts {3}")
+        @CsvSource({
+                "2020-01-01, , true, true",
+                "2020-01-01, , false, false",
+                "2020-01-01, 2026-09-01, false, true",
+                "2020-01-01, 2026-07-01, true, false",
+                "2020-01-01, 2025-01-01, true, false",
+                "2026-08-01, , true, false",
+                ", , true, true",
+        })
+        void aConditionIsJudgedAsItStoodAtTheEvaluationInstant(String onset, String abated, boolean active, boolean counts) {
+            Records r = womanOnLetrozole().spine("2024-05-20", 0.9, -2.0).spine("2026-02-01", 0.885, -2.7)
+                    .condition(ClinicalContext.Kind.ALCOHOL_EXCESS, "Alcohol abuse", onset, abated, active);
+            assertEquals(counts, only(r, Rule.B1).notes().stream().anyMatch(n -> n.contains("Alcohol abuse")));
+        }
+
+        @Test
+        void historyCountsWhateverBecameOfIt() {
+            Records r = womanOnLetrozole().spine("2024-05-20", 0.9, -2.0).spine("2026-02-01", 0.885, -2.7)
+                    .condition(ClinicalContext.Kind.FRAGILITY_FRACTURE, "Vertebral fracture", "2019-03-02", "2019-09-01", false)
+                    .condition(ClinicalContext.Kind.OSTEOPOROSIS_DIAGNOSIS, "Osteoporosis", "2010-04-02", "2012-01-01", false);
+            Finding b1 = only(r, Rule.B1);
+            assertTrue(b1.notes().contains("A fragility fracture is on record: this is severe osteoporosis."), b1.notes().toString());
+            assertTrue(b1.notes().contains("Known diagnosis: osteoporosis diagnosed 2010-04-02."), b1.notes().toString());
+            // every B- and M-finding names it; a diagnosis made after asOf is not yet known
+            Records later = womanOnLetrozole().condition(ClinicalContext.Kind.OSTEOPENIA_DIAGNOSIS, "Osteopenia", "2026-08-01", null, true);
+            assertFalse(only(later, Rule.M1).notes().stream().anyMatch(n -> n.contains("osteopenia")));
+            Records known = womanOnLetrozole().condition(ClinicalContext.Kind.OSTEOPENIA_DIAGNOSIS, "Osteopenia", "2021-05-06", null, false);
+            assertTrue(only(known, Rule.M1).notes().contains("Known diagnosis: osteopenia diagnosed 2021-05-06."));
+        }
+    }
 }

@@ -163,9 +163,10 @@ class EvaluateResourceTest {
 
     @Test
     void detailTextShowsEachValueOnce() throws IOException {
-        // 14.0 pg/mL is 14 pg/mL: once, not "14.0 pg/mL (14 pg/mL)"
+        // 14.0 pg/mL is 14 pg/mL: once, with the other unit, not "14.0 pg/mL (14 pg/mL)"
         String e1 = detail(caseBundle("c01-man-e2-suppressed-transaction"), "E2_SUPPRESSED");
-        assertTrue(e1.contains(": 14 pg/mL, "), e1);
+        assertTrue(e1.contains(": 14 pg/mL (51 pmol/L), "), e1);
+        assertTrue(e1.startsWith("Estradiol 14 pg/mL (51 pmol/L), 2026-05-01, on anastrozole: "), e1);
         assertFalse(e1.contains("14.0 pg/mL"), e1);
         // a T-score has the UCUM unity unit "1": "-2.6", not "-2.6 1 (-2.6)"
         String b1 = detail(caseBundle("c05-woman-on-anastrozole-osteoporosis"), "BMD_OSTEOPOROSIS");
@@ -177,7 +178,7 @@ class EvaluateResourceTest {
                         "\"value\": 45.0,$1\"unit\": \"nmol/L\",$2\"code\": \"nmol/L\"");
         assertTrue(vitD.contains("\"nmol/L\""), "the test changed the unit");
         String m4 = detail(vitD, "VITD_LOW");
-        assertTrue(m4.contains(": 45.0 nmol/L (18.029 ng/mL), "), m4);
+        assertTrue(m4.contains(": 45 nmol/L (18.0 ng/mL), "), m4);
         assertTrue(m4.contains("25-OH vitamin D3 only"), m4);
         assertFalse(m4.contains("1989-3"), m4);
     }

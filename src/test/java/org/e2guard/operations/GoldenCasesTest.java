@@ -1,6 +1,7 @@
 package org.e2guard.operations;
 
 import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
 import java.util.List;
@@ -22,6 +23,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class GoldenCasesTest {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Any testosterone product by name, ATC or the RxNorm codes of TERMINOLOGY.md. */
+    static final java.util.regex.Pattern TESTOSTERONE = java.util.regex.Pattern.compile(
+            "(?i)testosterone|G03BA03|\"(835829|835840|2047882)\"");
 
     static List<GoldenCases.Case> cases() {
         return GoldenCases.all();
@@ -40,5 +44,10 @@ class GoldenCasesTest {
         JsonNode answer = JSON.readTree(response);
         c.assertFindings(GoldenCases.findingsOf(answer));
         c.assertContent(GoldenCases.shownIn(answer));
+        if (!TESTOSTERONE.matcher(c.bundle()).find()) {
+            // RULES.md 1.2 §5: nobody in this case is on testosterone therapy, so no finding reviews the AI dose
+            GoldenCases.shownIn(answer).forEach(s -> assertFalse(s.actions().contains("review-ai-dose"),
+                    c + ": " + s.finding() + " recommends review-ai-dose without testosterone therapy"));
+        }
     }
 }

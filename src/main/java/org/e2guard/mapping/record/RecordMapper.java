@@ -315,7 +315,7 @@ public final class RecordMapper {
                 }
                 // a score is a bare number to a reader: its UCUM unity or annotation ("{T-score}") is no unit
                 dxa.add(new DxaResult(ref, scan.kind(), scan.site(), date, time, value,
-                        bmd ? reported : q.getValueElement().getValueAsString()));
+                        bmd ? reported : org.e2guard.timeline.Numbers.plain(q.getValueElement().getValueAsString())));
             }
         }
 
