@@ -154,9 +154,11 @@ def bundle(patients, kind="collection"):
 CASES = {}
 
 
-def case(name, patients, expected, kind="collection"):
-    CASES[name] = (bundle(patients, kind), [{"patient": f"Patient/{pid}", "rule": rule, "severity": sev}
-                                            for pid, rule, sev in expected])
+def case(name, patients, expected, kind="collection", note=None):
+    """expected: (pid, rule, severity) or (pid, rule, severity, {what the finding must carry}), the
+    latter with the optional keys of the README (actionsInclude, summaryExcludes, ...)."""
+    CASES[name] = (bundle(patients, kind), [{"patient": f"Patient/{e[0]}", "rule": e[1], "severity": e[2],
+                                             **(e[3] if len(e) > 3 else {})} for e in expected], note)
 
 
 # ---- §1 scope and exposure ---------------------------------------------------------------
@@ -1052,12 +1054,429 @@ p.labs()
 case("r48-procedure-evening-in-new-york-is-within-24-months-utc", [p], [])
 
 
+# ---- v01-v34: independent review against RULES.md 1.2 ---------------------------------------
+# Written by a reviewer who did not write the engine: each expected list, and what each finding
+# must carry (actions, summary and detail texts), derived from the text of RULES.md 1.2 alone;
+# the clause is in each case's note and in the folder's README. "The man" is on TRT and anastrozole
+# 0.5 mg twice weekly since 2024-03-01 (quiet_male); "the man without TRT" is the same man on
+# anastrozole alone (as for breast cancer in a man); "the woman" is quiet_woman on letrozole.
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+NO_DOSE = {"actionsExclude": ["review-ai-dose"]}
+SERIOUS = ["consider-bone-protective-therapy", "calcium-vitamin-d-intake", "weight-bearing-exercise",
+           "consider-referral"]
+
+
+def condition(p, rid, coding=None, text=None, onset=None, abatement=None, clinical="active",
+              verification="confirmed"):
+    code = {}
+    if coding:
+        code["coding"] = [coding]
+    if text:
+        code["text"] = text
+    r = {"resourceType": "Condition", "id": rid, "code": code, "subject": p.subject()}
+    if clinical:
+        r["clinicalStatus"] = {"coding": [{"system": CLINICAL, "code": clinical}]}
+    if verification:
+        r["verificationStatus"] = {"coding": [{"system": VERIFICATION, "code": verification}]}
+    if onset:
+        r["onsetDateTime"] = onset
+    if abatement:
+        r["abatementDateTime"] = abatement
+    return p.add(r)
+
+
+def sct(code, display):
+    return {"system": SCT, "code": code, "display": display}
+
+
+def man_without_trt(ai_start="2024-03-01", dosage=None):
+    p = P("p1")
+    p.anastrozole(ai_start, dosage=dosage)
+    return p
+
+
+def woman_b1(pid="p1"):
+    """The woman on letrozole since 2024-03-01 whose newest DXA (2025-10-01, on letrozole) has
+    spine T -2.7: B1 high and nothing else (BMD 0.90 -> 0.89 is 1.1 %: no B3)."""
+    p = P(pid, gender="female", birth="1960-05-05")
+    p.letrozole()
+    p.spine("2024-02-15", 0.90, -2.2)
+    p.spine("2025-10-01", 0.89, -2.7)
+    p.labs()
+    return p
+
+
+def with_(*parts):
+    out = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, []) + v
+    return out
+
+
+# E-rules, both columns
+p = man_without_trt(dosage=P.dose(1, 1, 1, "d"))
+p.quiet_dxa()
+p.labs()
+p.e2(14)
+case("v01-man-without-trt-e1-suppression-intended", [p],
+     [("p1", "E2_SUPPRESSED", "moderate", with_(NO_DOSE, {"detailIncludes": ["intended"]}))],
+     note="RULES 1.2 §5, E1 row, column 'without TRT': a man on anastrozole 1 mg daily and no testosterone; "
+          "E2 14 pg/mL (sensitive) < 20 -> E1 moderate (§4 E1 applies to any man on an AI). The detail notes "
+          "that suppression is intended when the AI treats breast cancer; never review-ai-dose. "
+          "No D1: §4 D-rules are for a man on TRT and an AI (1 mg daily would be D1 high on TRT)")
+
+p = quiet_male()
+p.e2(14)
+case("v02-man-on-trt-e1-dose-review", [p],
+     [("p1", "E2_SUPPRESSED", "moderate", {"actionsInclude": ["review-ai-dose"], "detailExcludes": ["breast cancer"]})],
+     note="RULES 1.2 §5, E1 row, column 'on TRT and an AI': E2 14 pg/mL -> E1 moderate recommending review-ai-dose; "
+          "the breast-cancer note of the other column does not belong here")
+
+p = man_without_trt()
+p.quiet_dxa()
+p.labs()
+p.e2(22)
+case("v03-man-without-trt-e2-borderline-no-dose-review", [p],
+     [("p1", "E2_BORDERLINE", "low", with_(NO_DOSE, {"detailIncludes": ["intended"]}))],
+     note="RULES 1.2 §5, E2 row without TRT: E2 22 pg/mL (>= 20, < 25) -> E2 low; suppression intended, no dose review")
+
+p = quiet_male()
+p.e2(22)
+case("v04-man-on-trt-e2-borderline-dose-review", [p],
+     [("p1", "E2_BORDERLINE", "low", {"actionsInclude": ["review-ai-dose"]})],
+     note="RULES 1.2 §5, E2 row on TRT: E2 22 pg/mL -> E2 low recommending review-ai-dose")
+
+p = man_without_trt()
+p.quiet_dxa()
+p.labs()
+p.e2(16, "2026-01-10")
+p.e2(15, "2026-05-01")
+case("v05-man-without-trt-e3-no-dose-review", [p],
+     [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high", with_(NO_DOSE, {"detailIncludes": ["intended"]}))],
+     note="RULES 1.2 §5, E3 row without TRT: E2 16 (2026-01-10) and 15 (2026-05-01), 111 days apart, both < 20 "
+          "-> E3 high (replaces E1); suppression intended, never review-ai-dose")
+
+p = quiet_male()
+p.e2(16, "2026-01-10")
+p.e2(15, "2026-05-01")
+case("v06-man-on-trt-e3-dose-review", [p],
+     [("p1", "E2_PERSISTENTLY_SUPPRESSED", "high", {"actionsInclude": ["review-ai-dose"]})],
+     note="RULES 1.2 §5, E3 row on TRT: the same two results -> E3 high recommending review-ai-dose")
+
+p = man_without_trt()
+p.quiet_dxa()
+p.labs()
+p.e2(15, loinc="2243-4")
+case("v07-man-without-trt-standard-assay-e1-sensitive-estradiol", [p],
+     [("p1", "E2_SUPPRESSED", "moderate", with_(NO_DOSE, {"actionsInclude": ["order-sensitive-estradiol"],
+                                                          "detailIncludes": ["intended"]}))],
+     note="RULES 1.2 §5, E1 row without TRT, 'order sensitive estradiol where §3 says so': E2 15 pg/mL by the "
+          "non-sensitive 2243-4 (< 20) -> E1 moderate with order-sensitive-estradiol, never review-ai-dose")
+
+p = quiet_male()
+p.e2(15, loinc="2243-4")
+case("v08-man-on-trt-standard-assay-e1-both-actions", [p],
+     [("p1", "E2_SUPPRESSED", "moderate", {"actionsInclude": ["review-ai-dose", "order-sensitive-estradiol"]})],
+     note="RULES 1.2 §5, E1 row on TRT: E2 15 pg/mL by 2243-4 -> E1 moderate with review-ai-dose and (§3) "
+          "order-sensitive-estradiol")
+
+# D1 on TRT (without TRT see v01)
+p = man(dosage=P.dose(1, 3, 1, "wk"))
+p.quiet_dxa()
+p.labs()
+p.e2(27)
+case("v09-man-on-trt-d1-moderate-dose-review", [p],
+     [("p1", "AI_DOSE_ABOVE_TYPICAL", "moderate", {"actionsInclude": ["review-ai-dose"]})],
+     note="RULES 1.2 §5, D1 row on TRT: anastrozole 1 mg three times weekly = 3 mg/week (> 1.0, < 7) -> D1 moderate "
+          "recommending review-ai-dose; E2 27 fires nothing")
+
+# B-rules: scans before the AI, both columns
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole("2025-06-01")
+p.spine("2025-03-01", 0.85, -2.8)
+p.labs()
+case("v10-woman-b1-scan-before-letrozole", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", with_(NO_DOSE, {"actionsInclude": SERIOUS, "summaryIncludes": ["before"],
+                                                         "summaryExcludes": ["on letrozole"]}))],
+     note="RULES 1.2 §4 'When a scan predates the AI' and §5 B1 row without TRT: letrozole since 2025-06-01; the "
+          "only DXA (2025-03-01, spine T -2.8, aged 64) predates it -> B1 high, and the summary says the scan was "
+          "before letrozole, never 'on letrozole'. Actions: bone-protective therapy, calcium/vitamin D, exercise, "
+          "referral; never review-ai-dose. The scan is in the baseline window (from 2024-06-01): no M1; 16 months: no M2")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole("2025-06-01")
+p.spine("2025-03-01", 0.95, -1.8)
+p.labs()
+case("v11-woman-b2-scan-before-letrozole", [p],
+     [("p1", "BMD_OSTEOPENIA", "moderate",
+       with_(NO_DOSE, {"actionsInclude": ["calcium-vitamin-d-intake", "weight-bearing-exercise"],
+                       "actionsExclude": ["consider-bone-protective-therapy"],
+                       "summaryIncludes": ["before"], "summaryExcludes": ["on letrozole"],
+                       "detailIncludes": ["fracture risk"]}))],
+     note="RULES 1.2 §4 (scan before the AI) and §5 B2 row without TRT: the only DXA (2025-03-01, spine T -1.8) "
+          "predates letrozole (2025-06-01) -> B2 moderate; calcium/vitamin D and exercise, 'assess fracture risk' "
+          "in the detail; the row does not list bone-protective therapy; never review-ai-dose")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole("2026-01-01")
+p.hip("2025-01-15", 1.000)
+p.hip("2025-12-01", 0.960)
+p.labs()
+case("v12-woman-b3-moderate-scans-before-letrozole", [p],
+     [("p1", "BMD_DECLINE", "moderate",
+       with_(NO_DOSE, {"actionsInclude": ["calcium-vitamin-d-intake", "weight-bearing-exercise"],
+                       "summaryIncludes": ["before"], "summaryExcludes": ["on letrozole"],
+                       "detailIncludes": ["fracture risk"]}))],
+     note="RULES 1.2 §4 (scan before the AI; B1-B3 apply whatever the scan date) and §5 B3-moderate row without TRT: "
+          "letrozole since 2026-01-01; total hip BMD 1.000 (2025-01-15, the baseline: from 2025-01-01 on) and 0.960 "
+          "(2025-12-01) = 4.0 % >= 3.5 % -> B3 moderate (high is for the spine only); both scans predate letrozole, "
+          "so the summary says so. No scores: no B1/B2. Baseline present: no M1; 7 months: no M2")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.exemestane()
+p.spine("2024-06-01", 1.10)
+p.spine("2026-06-01", 1.05)
+p.labs()
+case("v13-woman-b3-high-bone-protection", [p],
+     [("p1", "BMD_DECLINE", "high", with_(NO_DOSE, {"actionsInclude": SERIOUS}))],
+     note="RULES 1.2 §5 B3-high row without TRT: exemestane since 2024-03-01; spine BMD 1.10 (2024-06-01) -> 1.05 "
+          "(2026-06-01) = 4.5 % over 2.0 years = 2.3 %/year >= 1.7 -> B3 high: bone-protective therapy, calcium/"
+          "vitamin D, exercise, referral; never review-ai-dose")
+
+p = man()
+p.spine("2024-06-01", 1.10)
+p.spine("2026-06-01", 1.05)
+p.labs()
+p.e2(27)
+case("v14-man-on-trt-b3-high-dose-review-and-bone-protection", [p],
+     [("p1", "BMD_DECLINE", "high", {"actionsInclude": ["review-ai-dose"] + SERIOUS})],
+     note="RULES 1.2 §5 B3-high row on TRT: the same spine loss in the man on TRT -> B3 high: review-ai-dose, "
+          "bone-protective therapy, calcium/vitamin D, exercise, referral")
+
+p = man()
+p.spine("2024-02-15", 1.1, -0.4)
+p.spine("2025-10-01", 1.09, -1.8)
+p.labs()
+p.e2(27)
+case("v15-man-on-trt-b2-dose-review", [p],
+     [("p1", "BMD_OSTEOPENIA", "moderate",
+       {"actionsInclude": ["review-ai-dose", "calcium-vitamin-d-intake", "weight-bearing-exercise"]})],
+     note="RULES 1.2 §5 B2 row on TRT: newest spine T -1.8 (2025-10-01, aged 57) -> B2 moderate: review-ai-dose, "
+          "calcium/vitamin D, exercise. BMD 1.1 -> 1.09 (0.9 %): no B3")
+
+p = man()
+p.spine("2024-02-15", 1.000)
+p.spine("2026-06-01", 0.970)
+p.labs()
+p.e2(27)
+case("v16-man-on-trt-b3-moderate-dose-review", [p],
+     [("p1", "BMD_DECLINE", "moderate",
+       {"actionsInclude": ["review-ai-dose", "calcium-vitamin-d-intake", "weight-bearing-exercise"]})],
+     note="RULES 1.2 §5 B3-moderate row on TRT: spine 1.000 (2024-02-15, baseline) -> 0.970 (2026-06-01) = 3.0 % "
+          "(the LSC, 'at least') over 2.3 years = 1.3 %/year < 1.7 -> B3 moderate: review-ai-dose, calcium/vitamin D, "
+          "exercise. No scores: no B1/B2")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.trt()
+p.anastrozole(dosage=P.dose(1, 1, 1, "d"))
+p.spine("2024-02-15", 0.90, -2.2)
+p.spine("2025-10-01", 0.89, -2.7)
+p.labs()
+p.e2(8)
+case("v17-woman-on-trt-and-anastrozole-b1-dose-review", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"actionsInclude": ["review-ai-dose"] + SERIOUS})],
+     note="RULES 1.2 §5: the table's columns are by testosterone therapy, not by sex. A woman on testosterone and "
+          "anastrozole 1 mg daily, spine T -2.7 -> B1 high with review-ai-dose and bone-protective therapy. "
+          "§1: E-rules are male only (E2 8 fires nothing); §4 D-rules are for a 'male on TRT and an AI': no D1")
+
+# M-rules, both columns; summaries state dates
+p = treated_man("2025-01-01")
+p.calcium()
+p.vitd()
+p.e2(27.0)
+case("v18-man-on-trt-m1-summary-states-dates", [p],
+     [("p1", "DXA_NO_BASELINE", "moderate", {"actionsInclude": ["order-dxa"], "summaryIncludes": ["2025-01-01"],
+                                             "summaryExcludes": ["days on", "after"]})],
+     note="RULES 1.2 §5 M1 row (order DXA) and 'Summaries say only what the record shows': anastrozole since "
+          "2025-01-01, no DXA -> M1 moderate; the summary gives the run's start date, not 'after N days on'")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole("2025-01-01")
+p.labs()
+case("v19-woman-m1-order-dxa-no-dose-review", [p],
+     [("p1", "DXA_NO_BASELINE", "moderate", with_(NO_DOSE, {"actionsInclude": ["order-dxa"],
+                                                            "summaryIncludes": ["2025-01-01"],
+                                                            "summaryExcludes": ["days on"]}))],
+     note="RULES 1.2 §5 M1 row without TRT: letrozole since 2025-01-01 and no DXA -> M1 moderate, order-dxa; "
+          "the summary states the start date")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole()
+p.spine("2024-02-15", 1.1, -0.4)
+p.labs()
+case("v20-woman-m2-order-dxa", [p],
+     [("p1", "DXA_OVERDUE", "moderate", with_(NO_DOSE, {"actionsInclude": ["order-dxa"],
+                                                        "summaryIncludes": ["2024-02-15"],
+                                                        "summaryExcludes": ["days on"]}))],
+     note="RULES 1.2 §5 M2 row without TRT: the only DXA (2024-02-15, T -0.4: normal) is older than 24 months "
+          "-> M2 moderate, order-dxa; the summary states the scan's date")
+
+p = man()
+p.spine("2024-02-15", 1.1, -0.4)
+p.labs()
+p.e2(27)
+case("v21-man-on-trt-m2-order-dxa", [p],
+     [("p1", "DXA_OVERDUE", "moderate", {"actionsInclude": ["order-dxa"], "summaryIncludes": ["2024-02-15"]})],
+     note="RULES 1.2 §5 M2 row on TRT: the only DXA 2024-02-15 -> M2 moderate, order-dxa")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole()
+p.quiet_dxa()
+p.vitd(25)
+p.calcium(date="2025-03-01")
+case("v22-woman-m3-calcium-missing-m4-insufficient", [p],
+     [("p1", "VITD_CA_OVERDUE", "low", with_(NO_DOSE, {"actionsInclude": ["order-calcium", "calcium-vitamin-d-intake"],
+                                                       "actionsExclude": ["order-vitamin-d"],
+                                                       "summaryExcludes": ["days on"]})),
+      ("p1", "VITD_LOW", "low", with_(NO_DOSE, {"actionsInclude": ["calcium-vitamin-d-intake"]}))],
+     note="RULES 1.2 §5 M3/M4 rows (the same in both columns): vitamin D 25 ng/mL (2026-05-01) -> M4 low; the only "
+          "calcium (2025-03-01) is older than 12 months -> M3 low ordering what is missing (calcium, not vitamin D); "
+          "both recommend calcium and vitamin D intake; never review-ai-dose")
+
+p = man()
+p.quiet_dxa()
+p.vitd(18)
+p.e2(27)
+case("v23-man-on-trt-m3-no-calcium-m4-deficient", [p],
+     [("p1", "VITD_CA_OVERDUE", "low", {"actionsInclude": ["order-calcium", "calcium-vitamin-d-intake"],
+                                        "actionsExclude": ["order-vitamin-d"]}),
+      ("p1", "VITD_LOW", "moderate", {"actionsInclude": ["calcium-vitamin-d-intake"]})],
+     note="RULES 1.2 §5 M3/M4 rows on TRT: vitamin D 18 ng/mL -> M4 moderate; no calcium at all -> M3 low ordering "
+          "calcium (what is missing)")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole("2025-10-01")
+p.spine("2025-10-01", 0.85, -2.7)
+p.labs()
+case("v24-woman-b1-scan-on-the-letrozole-start-day", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", with_(NO_DOSE, {"actionsInclude": ["consider-bone-protective-therapy"],
+                                                         "summaryExcludes": ["before"]}))],
+     note="RULES 1.2 §4 'When a scan predates the AI': letrozole since 2025-10-01 and a spine T -2.7 scan the same "
+          "day: not before the start of the run, so the summary must not say 'before'. B1 high; a baseline (no M1)")
+
+# Context as it stood at asOf
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), onset="2020-01-01", abatement="2026-09-01",
+          clinical="resolved")
+condition(p, "p1-osteopenia", sct("312894000", "Osteopenia"), onset="2019-06-10")
+case("v25-alcohol-active-at-asof-resolved-in-a-later-export", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["alcohol", "osteopenia diagnosed 2019-06-10"]})],
+     note="RULES 1.2 §4 Context: an alcohol-abuse Condition (15167005) abated 2026-09-01, after asOf, was active "
+          "then whatever its clinicalStatus 'resolved' says today: a risk factor in the B1 detail. A known "
+          "osteopenia diagnosis (312894000, onset 2019-06-10) is named as 'osteopenia diagnosed 2019-06-10'")
+
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), onset="2020-01-01", abatement="2026-03-01",
+          clinical="active")
+case("v26-alcohol-abated-before-asof-though-status-active", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailExcludes": ["alcohol"]})],
+     note="RULES 1.2 §4 Context: abatement 2026-03-01 is at or before asOf, so the Condition was not active at the "
+          "evaluation instant, though its clinicalStatus says 'active': no alcohol risk factor in the detail")
+
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), onset="2026-08-01")
+condition(p, "p1-fx", sct("443165006", "Pathological fracture due to osteoporosis"), onset="2026-08-15")
+condition(p, "p1-op", sct("64859006", "Osteoporosis"), onset="2026-09-01")
+case("v27-conditions-with-onset-after-asof-are-not-known", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailExcludes": ["alcohol", "severe osteoporosis", "osteoporosis diagnosed"]})],
+     note="RULES 1.2 §4 Context: alcohol abuse, a fragility fracture (443165006) and an osteoporosis diagnosis with "
+          "onsets after asOf are ignored (history counts only from its onset on): B1 high without them")
+
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), onset="2020-01-01", verification="refuted")
+condition(p, "p1-fx", sct("443165006", "Pathological fracture due to osteoporosis"), onset="2023-11-20",
+          verification="refuted")
+condition(p, "p1-op", sct("64859006", "Osteoporosis"), onset="2015-01-01", verification="entered-in-error")
+case("v28-refuted-and-entered-in-error-conditions-never-count", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailExcludes": ["alcohol", "severe osteoporosis", "osteoporosis diagnosed"]})],
+     note="RULES 1.2 §4 Context: verificationStatus refuted (alcohol abuse, a 443165006 fracture) or entered-in-error "
+          "(an osteoporosis diagnosis) never counts")
+
+p = woman_b1()
+condition(p, "p1-fx", sct("443165006", "Pathological fracture due to osteoporosis"), onset="2022-05-01",
+          abatement="2022-09-01", clinical="resolved")
+case("v29-healed-fragility-fracture-still-severe-osteoporosis", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["severe osteoporosis"]})],
+     note="RULES 1.2 §4 'History is history': a 443165006 fracture resolved in 2022 (abatement 2022-09-01) is still a "
+          "prior fragility fracture; with B1 it is severe osteoporosis")
+
+p = P("p1", gender="female", birth="1960-05-05")
+p.letrozole()
+p.spine("2024-02-15", 0.95, -1.8)
+p.calcium()
+p.vitd(18)
+condition(p, "p1-op", sct("64859006", "Osteoporosis"), onset="2010-04-02", abatement="2015-01-01",
+          clinical="resolved")
+DIAGNOSED = {"detailIncludes": ["osteoporosis diagnosed 2010-04-02"]}
+case("v30-resolved-osteoporosis-diagnosis-in-every-b-and-m-finding", [p],
+     [("p1", "BMD_OSTEOPENIA", "moderate", with_(DIAGNOSED, {"summaryIncludes": ["before"],
+                                                              "summaryExcludes": ["on letrozole"]})),
+      ("p1", "DXA_OVERDUE", "moderate", DIAGNOSED),
+      ("p1", "VITD_LOW", "moderate", DIAGNOSED)],
+     note="RULES 1.2 §4 Context: an osteoporosis diagnosis (64859006, onset 2010-04-02) whose clinicalStatus is "
+          "resolved is history and appears as 'osteoporosis diagnosed 2010-04-02' in every B- and M-finding. The "
+          "only DXA, 2024-02-15 spine T -1.8, predates letrozole (2024-03-01): B2 moderate said to be before "
+          "letrozole; older than 24 months: M2; vitamin D 18: M4 moderate")
+
+# Fractures: coded ones decided by their code, the text fallback only without SNOMED/ICD-10
+p = woman_b1()
+condition(p, "p1-ankle", sct("16114001", "Fracture of ankle"), onset="2023-04-01", clinical="resolved")
+condition(p, "p1-clavicle", sct("58150001", "Fracture of clavicle"), onset="2021-02-01", clinical="resolved")
+condition(p, "p1-rib", sct("33737001", "Fracture of rib"), onset="2022-07-01", clinical="resolved")
+case("v31-snomed-injury-fractures-are-not-fragility-fractures", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailExcludes": ["severe osteoporosis", "ankle", "clavicle", "fracture of rib"]})],
+     note="RULES 1.2 §4: ankle, clavicle and rib fractures coded in SNOMED CT (not in the fragility-fracture value "
+          "set) are decided by their code, so the text fallback does not apply: B1 high, not severe osteoporosis, "
+          "and none is listed as a risk factor")
+
+p = woman_b1()
+condition(p, "p1-ankle", {"system": ICD10CM, "code": "S82.61XA",
+                          "display": "Displaced fracture of lateral malleolus of right fibula, initial encounter"},
+          onset="2023-04-01")
+case("v32-icd10-injury-fracture-is-not-a-fragility-fracture", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailExcludes": ["severe osteoporosis", "malleolus"]})],
+     note="RULES 1.2 §4: an ankle fracture coded only in ICD-10-CM (S82.61XA) is decided by that code, not by its "
+          "display: not a fragility fracture")
+
+p = woman_b1()
+condition(p, "p1-fx-text", text="Vertebral compression fracture T12", onset="2023-04-01")
+case("v33-text-only-fracture-uses-the-fallback", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["severe osteoporosis"]})],
+     note="RULES 1.2 §4: a Condition with no coding at all, its text naming a (non-dental) fracture, falls to the "
+          "text fallback: a fragility fracture, so B1 is severe osteoporosis")
+
+p = treated_man("2026-01-01")
+p.steady_dxa()
+p.calcium()
+p.vitd()
+case("v34-e4-summary-states-the-start-date", [p],
+     [("p1", "E2_NOT_MONITORED", "moderate", {"actionsInclude": ["order-sensitive-estradiol"],
+                                              "summaryIncludes": ["2026-01-01"],
+                                              "summaryExcludes": ["days on", "after"]})],
+     note="RULES 1.2 §5 'Summaries say only what the record shows': anastrozole since 2026-01-01 (181 days, >= 90) "
+          "and no estradiol -> E4 moderate; the summary states the start date, not 'after 181 days on'. The "
+          "2025-10-01 DXA is a baseline (from 2025-01-01): no M1")
+
+
 if __name__ == "__main__":
-    for name, (bnd, findings) in CASES.items():
+    for name, (bnd, findings, note) in CASES.items():
         with open(os.path.join(OUT, name + ".bundle.json"), "w") as f:
             json.dump(bnd, f, indent=1)
             f.write("\n")
         with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
-            json.dump({"asOf": AS_OF, "findings": findings}, f, indent=1)
+            json.dump({"asOf": AS_OF, **({"note": note} if note else {}), "findings": findings}, f, indent=1)
             f.write("\n")
     print(len(CASES), "cases written to", os.path.normpath(OUT))
