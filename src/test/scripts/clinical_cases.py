@@ -1497,10 +1497,12 @@ p.spine("2025-10-01", 0.89, -2.7)
 p.labs()
 p.e2(27)
 case("v37-trt-stopped-over-90-days-ago-no-dose-review", [p],
-     [("p1", "BMD_OSTEOPOROSIS", "high", with_(NO_DOSE, {"actionsInclude": ["consider-bone-protective-therapy"]}))],
+     [("p1", "BMD_OSTEOPOROSIS", "high", with_(NO_DOSE, {"actionsInclude": ["consider-bone-protective-therapy"],
+                                                         "detailExcludes": ["no testosterone therapy on record"]}))],
      note="RULES 1.2 §5 with §1 'On testosterone therapy: the same' (current, or completed within 90 days): "
           "testosterone completed 2025-12-01, 212 days before asOf, is no longer TRT, so the man's B1 (spine T -2.7) "
-          "takes the 'without TRT' column: no review-ai-dose")
+          "takes the 'without TRT' column: no review-ai-dose. The record does hold testosterone therapy (ended), so "
+          "the detail must not say there is none on record (issue 17: every sentence true of the record)")
 
 p = P("p1")
 p.statement({"coding": [{"system": ATC, "code": "G03BA03", "display": "testosterone"}]}, "2023-01-01",
