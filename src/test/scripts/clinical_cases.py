@@ -1054,7 +1054,7 @@ p.labs()
 case("r48-procedure-evening-in-new-york-is-within-24-months-utc", [p], [])
 
 
-# ---- v01-v34: independent review against RULES.md 1.2 ---------------------------------------
+# ---- v01-v40: independent review against RULES.md 1.2 ---------------------------------------
 # Written by a reviewer who did not write the engine: each expected list, and what each finding
 # must carry (actions, summary and detail texts), derived from the text of RULES.md 1.2 alone;
 # the clause is in each case's note and in the folder's README. "The man" is on TRT and anastrozole
@@ -1469,6 +1469,73 @@ case("v34-e4-summary-states-the-start-date", [p],
      note="RULES 1.2 §5 'Summaries say only what the record shows': anastrozole since 2026-01-01 (181 days, >= 90) "
           "and no estradiol -> E4 moderate; the summary states the start date, not 'after 181 days on'. The "
           "2025-10-01 DXA is a baseline (from 2025-01-01): no M1")
+
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), onset="2020-01-01", abatement="2026-07-01",
+          clinical="resolved")
+condition(p, "p1-fx", sct("443165006", "Pathological fracture due to osteoporosis"), onset="2026-07-01")
+case("v35-abatement-at-asof-not-active-onset-at-asof-known", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["severe osteoporosis"], "detailExcludes": ["alcohol"]})],
+     note="RULES 1.2 §4 Context and §3 boundaries: alcohol abuse abated 2026-07-01 (00:00 UTC, exactly asOf) is 'at or "
+          "before' the evaluation instant: not active. A 443165006 fracture with onset 2026-07-01 is not 'after' asOf: "
+          "known, so B1 is severe osteoporosis")
+
+p = woman_b1()
+condition(p, "p1-alcohol", sct("15167005", "Alcohol abuse"), clinical="inactive")
+condition(p, "p1-smoker", sct("77176002", "Smoker"), clinical="recurrence")
+case("v36-undated-conditions-decided-by-status", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["smok"], "detailExcludes": ["alcohol"]})],
+     note="RULES 1.2 §4 Context: without onset or abatement dates clinicalStatus decides: alcohol abuse 'inactive' "
+          "is not active; current smoking (77176002) in 'recurrence' is")
+
+p = P("p1")
+p.statement({"coding": [{"system": ATC, "code": "G03BA03", "display": "testosterone"}]}, "2023-01-01",
+            end="2025-12-01", status="completed", stem="trt")
+p.anastrozole()
+p.spine("2024-02-15", 0.90, -2.2)
+p.spine("2025-10-01", 0.89, -2.7)
+p.labs()
+p.e2(27)
+case("v37-trt-stopped-over-90-days-ago-no-dose-review", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", with_(NO_DOSE, {"actionsInclude": ["consider-bone-protective-therapy"],
+                                                         "detailExcludes": ["no testosterone therapy on record"]}))],
+     note="RULES 1.2 §5 with §1 'On testosterone therapy: the same' (current, or completed within 90 days): "
+          "testosterone completed 2025-12-01, 212 days before asOf, is no longer TRT, so the man's B1 (spine T -2.7) "
+          "takes the 'without TRT' column: no review-ai-dose. The record does hold testosterone therapy (ended), so "
+          "the detail must not say there is none on record (issue 17: every sentence true of the record)")
+
+p = P("p1")
+p.statement({"coding": [{"system": ATC, "code": "G03BA03", "display": "testosterone"}]}, "2023-01-01",
+            end="2026-05-01", status="completed", stem="trt")
+p.anastrozole()
+p.spine("2024-02-15", 0.90, -2.2)
+p.spine("2025-10-01", 0.89, -2.7)
+p.labs()
+p.e2(27)
+case("v38-trt-completed-61-days-ago-still-trt", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"actionsInclude": ["review-ai-dose", "consider-bone-protective-therapy"]})],
+     note="RULES 1.2 §5 with §1: testosterone completed 2026-05-01, 61 days before asOf, is 'recently completed "
+          "(within 90 days)': on TRT, so B1 recommends review-ai-dose")
+
+p = P("p1")
+p.statement({"text": "Testosterone enanthate 250 mg/mL injection"}, "2024-01-01", dosage=P.dose(100, 1, 1, "wk"),
+            stem="trt")
+p.anastrozole()
+p.quiet_dxa()
+p.labs()
+p.e2(14)
+case("v39-trt-by-name-only-dose-review", [p],
+     [("p1", "E2_SUPPRESSED", "moderate", {"actionsInclude": ["review-ai-dose"]})],
+     note="RULES 1.2 §5 with §1: testosterone named only in the text ('Testosterone enanthate', the name fallback) "
+          "is TRT: E1 (E2 14) recommends review-ai-dose")
+
+p = woman_b1()
+condition(p, "p1-fx", {"system": "http://ehr.example.org/problem-list", "code": "FX-WRIST",
+                       "display": "Fracture of distal radius after fall from standing"}, onset="2024-11-02")
+case("v40-locally-coded-fracture-uses-the-fallback", [p],
+     [("p1", "BMD_OSTEOPOROSIS", "high", {"detailIncludes": ["severe osteoporosis"]})],
+     note="RULES 1.2 §4: a fracture Condition coded only in a local system (no SNOMED CT or ICD-10 coding) falls to the "
+          "text fallback: its display names a fracture, so B1 is severe osteoporosis")
 
 
 if __name__ == "__main__":
