@@ -114,14 +114,14 @@ final class BoneRules {
         }
         boolean serious = rule == Rule.B1 || severity == Severity.HIGH;
         if (serious) {
-            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer it continues, "
+            b.note(capitalised(s.withoutTrt() + "where the aromatase inhibitor treats breast cancer it continues, "
                     + "and bone loss is treated alongside it: assess fracture risk and consider a bisphosphonate or "
-                    + "denosumab (Hadji 2017; Coleman 2020).");
+                    + "denosumab (Hadji 2017; Coleman 2020)."));
         } else {
-            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer it continues. "
+            b.note(capitalised(s.withoutTrt() + "where the aromatase inhibitor treats breast cancer it continues. "
                     + "Assess fracture risk (e.g. FRAX with the femoral neck T-score): bone-modifying therapy is advised "
                     + "on an aromatase inhibitor from a T-score below -2.0 or with two or more clinical risk factors "
-                    + "(Coleman 2020).");
+                    + "(Coleman 2020)."));
         }
         b.sources(Source.HADJI_2017, Source.COLEMAN_2020_ESMO);
     }
@@ -249,5 +249,9 @@ final class BoneRules {
         }
         return d.onsetDated() ? what + " diagnosed " + Situation.date(d.time())
                 : what + " on record since " + Situation.date(d.time()) + " (recorded date)";
+    }
+
+    static String capitalised(String sentence) {
+        return sentence.isEmpty() ? sentence : Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1);
     }
 }

@@ -108,8 +108,8 @@ final class EstradiolRules {
         if (s.onTrt()) {
             b.sources(Source.DOSING);
         } else {
-            b.note("No testosterone therapy on record: where the aromatase inhibitor treats breast cancer, "
-                    + "estradiol suppression is its intended effect and no reason to change it.");
+            b.note(BoneRules.capitalised(s.withoutTrt() + "where the aromatase inhibitor treats breast cancer, "
+                    + "estradiol suppression is its intended effect and no reason to change it."));
         }
         for (LabResult e2 : deciding) {
             if (!e2.sensitive() && e2.canonical().certainlyBelow(s.p.estradiolSuppressedBelow())) {

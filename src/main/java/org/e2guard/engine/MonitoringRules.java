@@ -121,7 +121,7 @@ final class MonitoringRules {
                         + "; " + s.aiRun())
                 .value("Latest 25-OH vitamin D", vitD, p.vitaminDDeficientBelow(), p.vitaminDInsufficientBelow())
                 .threshold("25-OH vitamin D < " + format(p.vitaminDDeficientBelow()) + " ng/mL ("
-                        + format(p.vitaminDDeficientBelow() * 2.496) + " nmol/L): moderate; "
+                        + org.e2guard.timeline.Numbers.rounded(p.vitaminDDeficientBelow() * 2.496, 0) + " nmol/L): moderate; "
                         + format(p.vitaminDDeficientBelow()) + " to < " + format(p.vitaminDInsufficientBelow())
                         + " ng/mL: low")
                 .actions(s.tableActions(Rule.M4, sev))

@@ -122,6 +122,21 @@ final class Situation {
         return trt != null;
     }
 
+    /**
+     * How a detail opens when the patient is not on testosterone therapy (RULES.md 1.2 §5), true of
+     * the record: a man whose testosterone ended is told when it did, not that there was none; a
+     * woman is not told about testosterone at all (it is beside the point of her cancer therapy).
+     */
+    String withoutTrt() {
+        if (record.gender() == org.e2guard.timeline.PatientRecord.Gender.FEMALE) {
+            return "";
+        }
+        Instant ended = record.exposures(DrugClass.TESTOSTERONE).stream().filter(e -> !e.start().isAfter(asOf))
+                .map(e -> e.end() != null && !e.end().isAfter(asOf) ? e.end() : e.start()).max(Comparator.naturalOrder()).orElse(null);
+        return ended == null ? "No testosterone therapy on record: "
+                : "No current testosterone therapy (the last testosterone record ends " + date(ended) + "): ";
+    }
+
     /** The actions of the table for a finding of this patient (RULES.md 1.2 §5). */
     List<Action> tableActions(Rule rule, Severity severity) {
         return ActionTable.of(rule, severity, onTrt());
