@@ -14,7 +14,8 @@ import java.time.ZoneOffset;
  * <p>Either stopped ({@link #at}: time moves only by {@link #advance}) or running (following the
  * system clock plus whatever it was advanced by). The Quarkus test application runs on a running
  * one ({@link TestClockProducer}), so tests that never touch it see ordinary time; a test can
- * {@link #stop()} it, move it, and {@link #run()} it again. It never goes backwards.
+ * {@link #stop()} it, move it, and {@link #run()} it again. It goes backwards only when a test
+ * stops it at a past instant on purpose ({@link #stopAt}).
  */
 public final class FakeClock extends Clock {
     private final Clock system;
@@ -57,6 +58,17 @@ public final class FakeClock extends Clock {
     /** Stops time where it is now. */
     public synchronized FakeClock stop() {
         stoppedAt = instant();
+        return this;
+    }
+
+    /**
+     * Stops time at {@code t}, earlier than now if need be: a test that replays a chart as it stood
+     * at a past instant (the golden cases' asOf) makes every evaluation the service starts meanwhile,
+     * a notification's included, happen then. Work the service queued at the later time is not due
+     * until time comes back to it ({@link #run}).
+     */
+    public synchronized FakeClock stopAt(Instant t) {
+        stoppedAt = t;
         return this;
     }
 

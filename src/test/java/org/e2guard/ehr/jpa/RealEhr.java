@@ -30,6 +30,8 @@ final class RealEhr {
 
     RealEhr(String base) {
         ctx.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+        // HAPI's default 10 s: a cold JPA server on a loaded machine takes longer over its first transactions
+        ctx.getRestfulClientFactory().setSocketTimeout(120_000);
         client = ctx.newRestfulGenericClient(base);
         client.registerInterceptor(new SimpleRequestHeaderInterceptor("Cache-Control", "no-cache"));
     }
