@@ -139,8 +139,11 @@ final class EstradiolRules {
             return java.util.Optional.empty();
         }
         FindingBuilder b = s.finding(Rule.E4, Severity.MODERATE)
-                .summary("No estradiol since " + Situation.date(since) + (since.equals(s.ai.start()) ? ", when "
-                        + s.aiName() + " started" : " (" + p.estradiolRecheckDays() + " days)") + "; " + s.aiRun())
+                // "No estradiol since <date 180 days ago>" read as if one had been taken on that date
+                .summary((since.equals(s.ai.start()) ? "No estradiol since " + s.aiName() + " started"
+                        : "No estradiol in the last " + p.estradiolRecheckDays() + " days"
+                                + (all.isEmpty() ? "" : " (latest " + Situation.date(all.get(all.size() - 1).time()) + ")"))
+                        + "; " + s.aiRun())
                 .threshold("on the aromatase inhibitor >= " + p.monitoringMinDaysOnAi()
                         + " days and no estradiol in the last " + p.estradiolRecheckDays()
                         + " days or since the aromatase inhibitor started")
