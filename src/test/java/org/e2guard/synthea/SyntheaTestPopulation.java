@@ -256,7 +256,10 @@ public final class SyntheaTestPopulation {
         o.setSubject(new Reference(patient));
         o.setEffective(dateTime(on));
         o.setIssued(Date.from(on.atTime(14, 0).toInstant(java.time.ZoneOffset.UTC)));
-        o.setValue(new Quantity().setValue(value).setUnit(unit).setSystem(UCUM).setCode(unit));
+        // a whole number as a lab reports it ("14", not "14.0")
+        java.math.BigDecimal v = value == Math.rint(value) ? java.math.BigDecimal.valueOf((long) value)
+                : java.math.BigDecimal.valueOf(value);
+        o.setValue(new Quantity().setValue(v).setUnit(unit).setSystem(UCUM).setCode(unit));
         return o;
     }
 
