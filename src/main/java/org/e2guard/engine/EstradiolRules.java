@@ -9,6 +9,7 @@ import java.util.List;
 import org.e2guard.timeline.ClinicalContext;
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Numbers;
 
 /** E1-E4: estradiol suppression in men on an aromatase inhibitor (RULES.md §4). */
 final class EstradiolRules {
@@ -161,6 +162,7 @@ final class EstradiolRules {
     }
 
     static String pg(double pgPerMl) {
-        return format(pgPerMl) + " pg/mL (" + format(pgPerMl * PMOL_PER_PG) + " pmol/L)";
+        // the converted figure to one decimal, as RULES.md writes it: "20 pg/mL (73.4 pmol/L)", not 73.42
+        return format(pgPerMl) + " pg/mL (" + Numbers.rounded(pgPerMl * PMOL_PER_PG, 1) + " pmol/L)";
     }
 }

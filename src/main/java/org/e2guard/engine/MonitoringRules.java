@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Numbers;
 import org.e2guard.timeline.Timed;
 
 /** M1-M4: monitoring gaps in anyone on an aromatase inhibitor (RULES.md §4). */
@@ -121,7 +122,7 @@ final class MonitoringRules {
                         + "; " + s.aiRun())
                 .value("Latest 25-OH vitamin D", vitD, p.vitaminDDeficientBelow(), p.vitaminDInsufficientBelow())
                 .threshold("25-OH vitamin D < " + format(p.vitaminDDeficientBelow()) + " ng/mL ("
-                        + format(p.vitaminDDeficientBelow() * 2.496) + " nmol/L): moderate; "
+                        + Numbers.rounded(p.vitaminDDeficientBelow() * 2.496, 1) + " nmol/L): moderate; "
                         + format(p.vitaminDDeficientBelow()) + " to < " + format(p.vitaminDInsufficientBelow())
                         + " ng/mL: low")
                 .actions(s.tableActions(Rule.M4, sev))
