@@ -159,13 +159,17 @@ final class BoneRules {
                     b.atLeast(sev);
                 }
                 String which = reference == baseline ? "baseline" : "previous";
+                // one decimal, as a person writes a percentage, never rounded onto a threshold it is not on
+                String loss = Numbers.rounded(lossPercent, 1, lsc);
+                String rate = Numbers.rounded(perYear, 1, p.fastSpineLossPercentPerYear());
                 b.value("BMD " + site.getKey().label() + ", " + which + " (" + reference.date() + ")", reference)
                         .value("BMD " + site.getKey().label() + ", newest (" + newest.date() + "), -"
-                                + format(lossPercent) + " % vs " + which + ", " + format(perYear) + " %/year", newest);
+                                + loss + " % vs " + which + ", " + rate + " %/year", newest);
                 if (b.severity() == sev) {
-                    b.summary("BMD " + site.getKey().label() + " down " + format(lossPercent) + " % ("
-                            + format(perYear) + " %/year) to " + newest.date() + ", " + s.relativeToAi(newest.date())
-                            + ": beyond the least significant change");
+                    // over about a year the loss and its yearly rate are one figure: "4.8 % (4.8 %/year)" said it twice
+                    b.summary("BMD " + site.getKey().label() + " down " + loss
+                            + (loss.equals(rate) ? " % in about a year" : " % (" + rate + " %/year)") + " to "
+                            + newest.date() + ", " + s.relativeToAi(newest.date()) + ": beyond the least significant change");
                 }
                 b.window(reference.time(), newest.time(), which + " to newest DXA at " + site.getKey().label());
             }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.e2guard.timeline.ClinicalContext;
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Numbers;
 
 /** E1-E4: estradiol suppression in men on an aromatase inhibitor (RULES.md §4). */
 final class EstradiolRules {
@@ -139,8 +140,11 @@ final class EstradiolRules {
             return java.util.Optional.empty();
         }
         FindingBuilder b = s.finding(Rule.E4, Severity.MODERATE)
-                .summary("No estradiol since " + Situation.date(since) + (since.equals(s.ai.start()) ? ", when "
-                        + s.aiName() + " started" : " (" + p.estradiolRecheckDays() + " days)") + "; " + s.aiRun())
+                // "No estradiol since <date 180 days ago>" read as if one had been taken on that date
+                .summary((since.equals(s.ai.start()) ? "No estradiol since " + s.aiName() + " started"
+                        : "No estradiol in the last " + p.estradiolRecheckDays() + " days"
+                                + (all.isEmpty() ? "" : " (latest " + Situation.date(all.get(all.size() - 1).time()) + ")"))
+                        + "; " + s.aiRun())
                 .threshold("on the aromatase inhibitor >= " + p.monitoringMinDaysOnAi()
                         + " days and no estradiol in the last " + p.estradiolRecheckDays()
                         + " days or since the aromatase inhibitor started")
@@ -158,7 +162,7 @@ final class EstradiolRules {
     }
 
     static String pg(double pgPerMl) {
-        // RULES.md: "< 20 pg/mL (73.4 pmol/L)", the bracketed figure a rounded conversion
-        return format(pgPerMl) + " pg/mL (" + org.e2guard.timeline.Numbers.rounded(pgPerMl * PMOL_PER_PG, 1) + " pmol/L)";
+        // the converted figure to one decimal, as RULES.md writes it: "20 pg/mL (73.4 pmol/L)", not 73.42
+        return format(pgPerMl) + " pg/mL (" + Numbers.rounded(pgPerMl * PMOL_PER_PG, 1) + " pmol/L)";
     }
 }

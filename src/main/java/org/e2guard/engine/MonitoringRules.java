@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.e2guard.timeline.LabConcept;
 import org.e2guard.timeline.LabResult;
+import org.e2guard.timeline.Numbers;
 import org.e2guard.timeline.Timed;
 
 /** M1-M4: monitoring gaps in anyone on an aromatase inhibitor (RULES.md §4). */
@@ -81,8 +82,8 @@ final class MonitoringRules {
         }
         String what = String.join(" or ", missing);
         FindingBuilder b = s.finding(Rule.M3, Severity.LOW)
-                .summary("No " + what + " since " + Situation.date(since) + " (" + p.vitaminDCalciumMonths()
-                        + " months); " + s.aiRun())
+                // "since <the date 12 months ago>" read as if a test had been done that day
+                .summary("No " + what + " in the last " + p.vitaminDCalciumMonths() + " months; " + s.aiRun())
                 .threshold("no 25-OH vitamin D or no calcium (serum or blood) in the last " + p.vitaminDCalciumMonths() + " months")
                 .window(since, s.asOf, "last " + p.vitaminDCalciumMonths() + " months")
                 .actions(actions)

@@ -148,7 +148,15 @@ final class Situation {
      * that has ended.
      */
     String aiRun() {
-        return ai.ongoing() ? aiName() + " since " + date(ai.start()) + ", " + ai.daysSinceStart(asOf) + " days"
+        // a record stopped since (as exported later) whose period reaches past asOf was running then:
+        // "to <asOf>" would read as if the AI ended on the evaluation day
+        if (!ai.ongoing() && ai.end().equals(ai.start())) {
+            // a finished record with only its date (Synthea writes years of therapy so): "letrozole
+            // 2013-02-13 to 2013-02-13" read as a one-day course
+            boolean undated = ai.members().stream().allMatch(e -> e.end() == null);
+            return aiName() + (undated ? " recorded " + date(ai.start()) + ", no end date" : " on " + date(ai.start()));
+        }
+        return ai.ongoing() || !ai.end().isBefore(asOf) ? aiName() + " since " + date(ai.start()) + ", " + ai.daysSinceStart(asOf) + " days"
                 : aiName() + " " + date(ai.start()) + " to " + date(ai.end());
     }
 

@@ -60,7 +60,10 @@ public record PatientChart(String patient, List<String> findings, List<Point> es
         record.dxa().stream().filter(d -> !d.time().isAfter(asOf)).map(DxaResult::date).forEach(dxa::add);
         List<Span> ai = record.exposures(Ingredient.DrugClass.AROMATASE_INHIBITOR).stream()
                 .filter(x -> !x.start().isAfter(asOf))
-                .map(x -> new Span(date(x.start()), x.current() || x.end() == null || x.end().isAfter(asOf) ? null : date(x.end()),
+                // a finished record without an end date (Synthea's stopped AI orders) ends on its start date, as the
+                // rules read it (ExposureRun): "to now" said a woman whose letrozole stopped years ago was still on it
+                .map(x -> new Span(date(x.start()), x.current() || (x.end() != null && x.end().isAfter(asOf)) ? null
+                        : date(x.end() == null ? x.start() : x.end()),
                         x.ingredient().label(), x.dose() == null ? null : x.dose().mgPerWeek()))
                 .sorted(Comparator.comparing(Span::start)).toList();
         return new PatientChart(record.patientRef(),

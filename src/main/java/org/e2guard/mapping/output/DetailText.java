@@ -27,9 +27,16 @@ public final class DetailText {
         }
         sb.append("- Threshold: ").append(f.threshold()).append('\n');
         if (f.window() != null) {
-            sb.append("- Window: ").append(f.window().description()).append(" (")
-                    .append(FindingResources.date(f.window().start())).append(" to ")
-                    .append(FindingResources.date(f.window().end())).append(")\n");
+            String start = FindingResources.date(f.window().start());
+            String end = FindingResources.date(f.window().end());
+            sb.append("- Window: ").append(f.window().description());
+            // a one-day window (the newest DXA) already names its date: "(2023-06-11 to 2023-06-11)" said it thrice
+            if (!start.equals(end)) {
+                sb.append(" (").append(start).append(" to ").append(end).append(')');
+            } else if (!f.window().description().contains(start)) {
+                sb.append(" (").append(start).append(')');
+            }
+            sb.append('\n');
         }
         for (String note : f.notes()) {
             sb.append("\n").append(note).append('\n');

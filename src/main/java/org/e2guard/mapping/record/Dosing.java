@@ -128,8 +128,28 @@ public final class Dosing {
         if (perWeek == null) {
             return Result.problem("unknown timing");
         }
-        String text = format(mg) + " mg x " + format(perWeek) + "/week";
+        String text = format(mg) + " mg " + schedule(perWeek);
         return new Result(new WeeklyDose(mg * perWeek, text), null);
+    }
+
+    /** A schedule as a prescriber writes it: "daily", "twice weekly"; "x 3.5/week" where no word fits. */
+    static String schedule(double perWeek) {
+        if (perWeek == 7) {
+            return "daily";
+        }
+        if (perWeek == 14) {
+            return "twice daily";
+        }
+        if (perWeek == 1) {
+            return "once weekly";
+        }
+        if (perWeek == 2) {
+            return "twice weekly";
+        }
+        if (perWeek == 3) {
+            return "three times weekly";
+        }
+        return "x " + format(perWeek) + "/week";
     }
 
     /** Administrations per week, or null when the timing does not say. */
