@@ -218,7 +218,8 @@ public class CardFactory {
             if (!detail.isEmpty()) {
                 detail.append(DETAIL_SEPARATOR);
             }
-            detail.append(DetailText.of(f));
+            // the lead's summary is the card's: a reader sees it once, the other members' open their parts
+            detail.append(f == lead ? DetailText.body(f) : DetailText.of(f));
         }
 
         Coding topic = new Coding(Canonical.RULE_SYSTEM, lead.rule().code(), lead.rule().title());

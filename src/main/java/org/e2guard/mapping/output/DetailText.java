@@ -15,9 +15,17 @@ public final class DetailText {
     private DetailText() {
     }
 
+    /** The whole detail, opening with the summary: a DetectedIssue's, or a finding's part of a card. */
     public static String of(Finding f) {
+        return f.summary() + "\n\n" + body(f);
+    }
+
+    /**
+     * The detail without its opening summary, for where the summary is already shown above it (the
+     * lead finding of a CDS card, whose summary is the card's).
+     */
+    public static String body(Finding f) {
         StringBuilder sb = new StringBuilder(512);
-        sb.append(f.summary()).append("\n\n");
         for (Finding.Observed v : f.values()) {
             sb.append("- ").append(v.label()).append(": ").append(v.text());
             if (v.time() != null) {
