@@ -68,7 +68,12 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * was on record. Every finding, as the DetectedIssue and as the CDS card, must say only what the
  * record shows and recommend what RULES.md 1.2 §5's action table gives the patient's column. The
  * counts are printed; the texts are written to {@code target/synthea-cards.md} for a clinician to read.
+ *
+ * <p>A Quarkus test although it needs no bean: Synthea's narratives are XHTML, and StAX loaded outside
+ * the Quarkus class loader after the Quarkus tests of the same JVM fails with a LinkageError on
+ * {@code javax.xml.namespace.QName}; inside it, it reads them as the service does.
  */
+@io.quarkus.test.junit.QuarkusTest
 class SyntheaPopulationTest {
     /** A UCUM annotation as a unit, e.g. "{T-score}". */
     private static final Pattern ANNOTATION = Pattern.compile("\\{[^}]*}");
