@@ -268,7 +268,7 @@ class EhrSubscriptionTest {
                 .getValue().primitiveValue());
         String why = di.getMitigationFirstRep().getAction().getText();
         assertTrue(why.startsWith("No longer fires on re-evaluation at "), why);
-        assertTrue(why.contains("latest estradiol 26.0 pg/mL"), why);
+        assertTrue(why.contains("latest estradiol 26 pg/mL (95 pmol/L)"), why);
         assertEquals(1, t.issues("res1").size(), "resolved in place, not duplicated");
     }
 
