@@ -90,7 +90,7 @@ final class BoneRules {
         Instant scanTime = newest.atStartOfDay(ZoneOffset.UTC).toInstant();
         b.value(label, lowest).window(scanTime, scanTime, "newest DXA, " + newest);
         scan.stream().filter(d -> d.kind() == kind && d != lowest).forEach(d -> b.value(score + " (" + d.site().label() + ")", d));
-        if (newest.isBefore(s.ai.start().atZone(ZoneOffset.UTC).toLocalDate())) {
+        if (newest.isBefore(s.aiStartDate())) {
             b.note("This DXA (" + newest + ") was taken before " + s.aiName() + " started ("
                     + Situation.date(s.ai.start()) + "): it shows the bone density the patient started with.");
         }

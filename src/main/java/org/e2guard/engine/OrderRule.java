@@ -77,7 +77,7 @@ final class OrderRule {
         // "Review" the order only where its dose or use is the lever (on TRT); otherwise the AI is cancer
         // therapy and O1 only says what should come with it (RULES.md 1.2 §5)
         String summary = (s.onTrt() ? "Review " + order.ingredient().label() + " order: "
-                : capitalised(order.ingredient().label()) + " order: ") + String.join("; ", reasons);
+                : BoneRules.capitalised(order.ingredient().label()) + " order: ") + String.join("; ", reasons);
         if (summary.length() > 140) {
             summary = summary.substring(0, 137) + "...";
         }
@@ -104,9 +104,5 @@ final class OrderRule {
             case 7 -> "daily";
             default -> n + " times weekly";
         };
-    }
-
-    private static String capitalised(String s) {
-        return BoneRules.capitalised(s);
     }
 }

@@ -165,7 +165,7 @@ final class Situation {
      * before the AI started is said to be so, never "on letrozole".
      */
     String relativeToAi(LocalDate date) {
-        LocalDate start = ai.start().atZone(ZoneOffset.UTC).toLocalDate();
+        LocalDate start = aiStartDate();
         if (date.isBefore(start)) {
             return "before " + aiName() + " started";
         }
@@ -176,6 +176,11 @@ final class Situation {
             return "after " + aiName() + " stopped";
         }
         return "on " + aiName();
+    }
+
+    /** The current AI run's first day (UTC), against which a scan is placed. */
+    LocalDate aiStartDate() {
+        return ai.start().atZone(ZoneOffset.UTC).toLocalDate();
     }
 
     static String date(Instant t) {
